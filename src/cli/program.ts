@@ -1,0 +1,38 @@
+import { Command, CommanderError } from 'commander'
+import { GatewayError } from '../errors.ts'
+import type { CliContext } from './context.ts'
+import { registerDemoCommand } from './commands/demo.ts'
+import { registerKafkaCommands } from './commands/kafka.ts'
+import { registerPkiCommands } from './commands/pki.ts'
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('acmgw')
+    .description('MCX ACM gateway: 3GPP administrative configuration exchange over mutual-TLS Kafka')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => ctx.out(s.trimEnd()), writeErr: (s) => ctx.err(s.trimEnd()) })
+    .showHelpAfterError('(add --help for usage)')
+  registerPkiCommands(program, ctx)
+  registerKafkaCommands(program, ctx)
+  registerDemoCommand(program, ctx)
+  for (const command of program.commands) command.exitOverride()
+  return program
+}
+
+/** Runs one command line; returns the process exit code. Errors are printed with their stable code. */
+export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
+  try {
+    await buildProgram(ctx).parseAsync([...argv], { from: 'user' })
+    return 0
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are "errors" to commander; they already printed.
+      return error.exitCode === 0 ? 0 : 64
+    }
+    if (GatewayError.is(error)) {
+      ctx.err(`error ${error.code}: ${error.message}`)
+      return error.exitCode
+    }
+    ctx.err(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+    return 70
+  }
+}

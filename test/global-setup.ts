@@ -1,0 +1,44 @@
+/**
+ * Starts one real broker (KRaft, mTLS, StandardAuthorizer) and one real registry for the whole test run, on
+ * free loopback ports, and tells the test files where through ACMGW_TEST_STACK. Mode: $ACMGW_STACK_MODE
+ * (auto: containers where a Docker engine answers, otherwise local JVMs from Maven Central artifacts).
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { defaultCacheDir, findStackJava } from '../src/devstack/runtime.ts'
+import { type RequestedStackMode, resolveStackMode, stackDown, stackUp } from '../src/devstack/stack.ts'
+import { freePort } from '../src/devstack/processes.ts'
+import { testSystems } from './helpers/stack.ts'
+
+let stackDir: string | undefined
+
+export async function globalSetup(): Promise<void> {
+  stackDir = await mkdtemp(join(tmpdir(), 'acmgw-test-'))
+  const started = Date.now()
+  const mode = await resolveStackMode((process.env.ACMGW_STACK_MODE ?? 'auto') as RequestedStackMode, process.env)
+  await stackUp({
+    dir: stackDir,
+    systems: testSystems,
+    ports: {
+      broker: await freePort(),
+      controller: await freePort(),
+      registry: await freePort(),
+      registryManagement: await freePort()
+    },
+    mode,
+    cacheDir: defaultCacheDir(process.env),
+    java: mode === 'local' ? await findStackJava(process.env) : undefined,
+    brokerHeapMb: 512,
+    registryHeapMb: 384,
+    onProgress: (line) => console.error(`[test stack] ${line}`)
+  })
+  process.env.ACMGW_TEST_STACK = stackDir
+  console.error(`[test stack] up in ${((Date.now() - started) / 1000).toFixed(1)} s (${mode}) at ${stackDir}`)
+}
+
+export async function globalTeardown(): Promise<void> {
+  if (stackDir === undefined) return
+  await stackDown(stackDir)
+  if (process.env.ACMGW_KEEP_TEST_STACK === undefined) await rm(stackDir, { recursive: true, force: true })
+}
