@@ -7,9 +7,8 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { GenericContainer, Wait, getContainerRuntimeClient } from 'testcontainers'
 import { pkiLayout } from '../pki/store.ts'
-import { kafkaRuntime, registryApiPath, registryRuntimes, renderServerProperties, type StackPorts } from './settings.ts'
-
-const secrets = '/etc/kafka/secrets'
+import { containerSecretsDir as secrets, containerServerProperties } from './containers-config.ts'
+import { kafkaRuntime, registryApiPath, registryRuntimes, type StackPorts } from './settings.ts'
 
 export async function dockerEngineAnswers(): Promise<boolean> {
   try {
@@ -28,19 +27,7 @@ export async function startContainerStack(options: {
   host: string
 }): Promise<{ containerIds: { broker: string; registry: string }; versions: { kafka: string; apicurio: string } }> {
   const propertiesFile = join(options.workDir, 'server.container.properties')
-  await writeFile(
-    propertiesFile,
-    renderServerProperties({
-      host: options.host,
-      listenHost: '0.0.0.0',
-      ports: options.ports,
-      files: {
-        keystore: `${secrets}/${pkiLayout.brokerKeystore}`,
-        truststore: `${secrets}/${pkiLayout.caCert}`,
-        dataDir: '/var/lib/kafka/data'
-      }
-    })
-  )
+  await writeFile(propertiesFile, containerServerProperties(options.ports, options.host))
   // advertised.listeners must equal what clients dial, so the host port is fixed, not random.
   const broker = await new GenericContainer(`apache/kafka:${kafkaRuntime.version}`)
     .withEnvironment({ CLUSTER_ID: options.clusterId, KAFKA_HEAP_OPTS: '-Xmx512m -Xms128m' })
