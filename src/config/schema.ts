@@ -1,0 +1,262 @@
+/**
+ * The one configuration schema of a gateway (`acmgw run --config gateway.yaml`). It yields the validator
+ * (`parseGatewayConfig`), the TypeScript type (`GatewayConfig`) and the reference docs
+ * (`npm run docs:config` → docs/configuration.md, checked for staleness by a test).
+ */
+import { z } from 'zod'
+import { agreementStatuses, dataCategories, mcxServices } from '../agreements/model.ts'
+import { systemIdPattern } from '../identity/names.ts'
+
+const units = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
+
+/** "500ms", "30s", "15m", "24h", "7d" → milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(text)
+  if (match === null) return undefined
+  return Number(match[1]) * units[match[2] as keyof typeof units]
+}
+
+const duration = (description: string) =>
+  z
+    .string()
+    .refine((v) => parseDuration(v) !== undefined, { message: 'must be a duration such as 500ms, 30s, 15m, 24h or 7d' })
+    .describe(description)
+
+const systemId = z
+  .string()
+  .regex(systemIdPattern, { message: `must match ${systemIdPattern.source}` })
+  .describe('system id: a lower case letter, then 1 to 31 lower case letters, digits or "-"')
+
+const file = (description: string) => z.string().min(1).describe(`${description} (path, relative to the config file)`)
+
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, { message: 'must be host:port' })
+
+const tlsFiles = z
+  .object({
+    ca: file('CA certificate(s) that issued the brokers’ certificates, PEM'),
+    cert: file('this gateway’s client certificate, PEM (CN acmgw.<system id>)'),
+    key: file('its private key, PKCS#8 PEM, mode 0600')
+  })
+  .strict()
+
+const codec = z
+  .discriminatedUnion('mode', [
+    z
+      .object({
+        mode: z.literal('embedded').describe('Avro single-object encoding, schemas shipped with the gateway')
+      })
+      .strict(),
+    z
+      .object({
+        mode: z.literal('registry').describe('Confluent wire format against a Confluent-compatible registry'),
+        registry: z
+          .object({
+            url: z.url().describe('registry base URL, e.g. https://registry:8081 or …/apis/ccompat/v7'),
+            username: z.string().optional().describe('basic auth user'),
+            passwordFile: file('basic auth password').optional(),
+            ca: file('CA certificate for an https registry').optional()
+          })
+          .strict()
+      })
+      .strict()
+  ])
+  .default({ mode: 'embedded' })
+  .describe('how records are encoded on the wire')
+
+const partner = z
+  .object({
+    id: systemId,
+    name: z.string().optional().describe('display name'),
+    signingCertificates: z
+      .array(file('a pinned signing certificate of the partner gateway'))
+      .min(1)
+      .max(2)
+      .describe('the partner’s pinned signing certificate(s); two during a key rotation overlap'),
+    encryptionCertificate: file('certificate whose key security parameters are encrypted to').describe(
+      'the partner’s certificate that sensitive security parameters are encrypted to'
+    ),
+    ca: file('CA that must have issued the partner’s certificates').optional()
+  })
+  .strict()
+
+const agreement = z
+  .object({
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'must be 1 to 64 letters, digits, ".", "_" or "-"' })
+      .describe('agreement id, the same on both sides'),
+    partner: systemId.describe('the other system of the agreement'),
+    status: z.enum(agreementStatuses).default('ACTIVE').describe('status at first start; later changes are state'),
+    services: z.array(z.enum(mcxServices)).min(1).describe('services in scope'),
+    categories: z.array(z.enum(dataCategories)).min(1).describe('data categories in scope; no others are exchanged'),
+    validFrom: z.iso.datetime({ offset: true }).optional().describe('start of validity (ISO 8601)'),
+    validUntil: z.iso.datetime({ offset: true }).optional().describe('end of validity (ISO 8601)'),
+    limits: z
+      .object({
+        maxMigratedUsers: z.number().int().min(0).optional().describe('most partner users authorised to migrate in')
+      })
+      .strict()
+      .default({})
+      .describe('what the agreement allows at most')
+  })
+  .strict()
+
+const decision = z.enum(['accept', 'reject', 'pending'])
+
+const policyRule = z
+  .object({
+    name: z.string().min(1).describe('shown in logs, audit and answers'),
+    when: z
+      .object({
+        kinds: z.array(z.string().min(1)).optional().describe('message kinds, e.g. migration.add-users'),
+        partners: z.array(systemId).optional(),
+        urgencies: z.array(z.string().min(1)).optional().describe('envelope urgency values'),
+        requesters: z
+          .array(z.string().min(1))
+          .optional()
+          .describe('requester MC service ids; "*" matches any run of characters')
+      })
+      .strict()
+      .default({}),
+    decision: decision.describe('accept and apply, reject, or hold as a pending request for a person'),
+    reason: z.string().optional().describe('reason carried in the answer')
+  })
+  .strict()
+
+const adapter = z
+  .discriminatedUnion('type', [
+    z
+      .object({
+        type: z.literal('directory').describe('built-in file-backed directory (atomic writes)'),
+        path: file('folder of the directory')
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal('webhook').describe('POST each effect to the local MCX system'),
+        url: z.url(),
+        timeout: duration('per attempt').default('5s'),
+        retries: z.number().int().min(0).max(10).default(3),
+        backoff: duration('first retry delay, doubled per retry').default('200ms')
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal('kafka').describe('produce each effect to a local Kafka topic'),
+        topic: z.string().min(1)
+      })
+      .strict()
+  ])
+  .describe('how accepted effects reach the local MCX system')
+
+export const gatewayConfigSchema = z
+  .object({
+    system: z
+      .object({ id: systemId, name: z.string().optional().describe('display name') })
+      .strict()
+      .describe('this MCX system'),
+    kafka: z
+      .object({
+        brokers: z.array(hostPort).min(1).describe('bootstrap servers'),
+        tls: tlsFiles.describe('mutual TLS: every broker requires a client certificate'),
+        clientId: z.string().optional().describe('defaults to acmgw.<system id>')
+      })
+      .strict()
+      .describe('the Kafka cluster(s) and this gateway’s mutual-TLS identity'),
+    codec,
+    signing: z
+      .object({
+        key: file('this gateway’s signing key (Ed25519 or P-256), PKCS#8 PEM'),
+        certificate: file('its signing certificate, as partners pin it')
+      })
+      .strict()
+      .describe('every record this gateway sends is signed with this key'),
+    encryption: z
+      .object({
+        key: file('key that decrypts security parameters sent to this system'),
+        certificate: file('the certificate partners encrypt to')
+      })
+      .strict()
+      .optional()
+      .describe('defaults to kafka.tls cert and key'),
+    partners: z.array(partner).default([]).describe('partner systems and how to verify them'),
+    agreements: z
+      .array(agreement)
+      .default([])
+      .describe('cooperation agreements at first start; the running state lives in the gateway’s state topic'),
+    policy: z
+      .object({
+        default: decision.default('pending').describe('decision for a request that no rule matches'),
+        rules: z.array(policyRule).default([]).describe('first match wins'),
+        pendingTtl: duration('how long a pending request waits before it is answered "expired"').default('24h')
+      })
+      .strict()
+      .default({ default: 'pending', rules: [], pendingTtl: '24h' })
+      .describe('local policy: which incoming requests are decided automatically and which wait for a person'),
+    adapter: adapter.default({ type: 'directory', path: 'directory' }),
+    http: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8080),
+        tokenFile: file('bearer token required on every API call except /livez, /readyz, /metrics').optional()
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8080 })
+      .describe('the API for the local MCX core, health, metrics and the status page'),
+    limits: z
+      .object({
+        maxRecordBytes: z.number().int().min(1024).default(262_144).describe('larger records are dead-lettered'),
+        requestTtl: duration('default expiry of requests this gateway sends').default('1h'),
+        replayWindow: duration('how long message ids are remembered against replay').default('7d'),
+        maxClockSkew: duration('tolerated clock difference to partners').default('5m'),
+        processingAttempts: z
+          .number()
+          .int()
+          .min(1)
+          .max(20)
+          .default(3)
+          .describe('attempts before a record goes to the dead-letter topic')
+      })
+      .strict()
+      .default({
+        maxRecordBytes: 262_144,
+        requestTtl: '1h',
+        replayWindow: '7d',
+        maxClockSkew: '5m',
+        processingAttempts: 3
+      })
+      .describe('bounds that keep a gateway safe from hostile or stuck input')
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const partners = new Set(config.partners.map((p) => p.id))
+    config.partners.forEach((p, i) => {
+      if (p.id === config.system.id) {
+        ctx.addIssue({ code: 'custom', path: ['partners', i, 'id'], message: 'a system cannot be its own partner' })
+      }
+      if (config.partners.findIndex((q) => q.id === p.id) !== i) {
+        ctx.addIssue({ code: 'custom', path: ['partners', i, 'id'], message: `partner ${p.id} is listed twice` })
+      }
+    })
+    config.agreements.forEach((a, i) => {
+      if (!partners.has(a.partner)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['agreements', i, 'partner'],
+          message: `no partner ${a.partner} in partners`
+        })
+      }
+      if (config.agreements.findIndex((b) => b.id === a.id) !== i) {
+        ctx.addIssue({ code: 'custom', path: ['agreements', i, 'id'], message: `agreement ${a.id} is listed twice` })
+      }
+      if (a.validFrom !== undefined && a.validUntil !== undefined && a.validFrom >= a.validUntil) {
+        ctx.addIssue({ code: 'custom', path: ['agreements', i, 'validUntil'], message: 'must be after validFrom' })
+      }
+    })
+  })
+
+export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>
+export type AdapterConfig = GatewayConfig['adapter']
+export type PolicyRule = GatewayConfig['policy']['rules'][number]
+export type Decision = z.infer<typeof decision>
