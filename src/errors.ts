@@ -17,7 +17,42 @@ export const errorCatalogue = {
   ACMGW_STACK_RUNNING: { exitCode: 69, summary: 'the local stack is already running' },
   ACMGW_KAFKA_UNREACHABLE: { exitCode: 69, summary: 'the Kafka cluster could not be reached' },
   ACMGW_KAFKA_TLS_FAILED: { exitCode: 69, summary: 'the TLS handshake with the Kafka cluster failed' },
-  ACMGW_KAFKA_NOT_AUTHORIZED: { exitCode: 77, summary: 'the broker refused an operation for lack of an ACL' }
+  ACMGW_KAFKA_NOT_AUTHORIZED: { exitCode: 77, summary: 'the broker refused an operation for lack of an ACL' },
+  // --- codec, schemas and envelope (issue 3): a rejected record carries one of these and, where one exists,
+  // the Avro field path in `path`.
+  ACMGW_SCHEMA_INVALID: { exitCode: 65, summary: 'a schema file breaks the schema rules (doc, defaults, names, depth)' },
+  ACMGW_SCHEMA_INCOMPATIBLE: { exitCode: 65, summary: 'a schema is not FULL_TRANSITIVE compatible with a version' },
+  ACMGW_SCHEMA_NOT_REGISTERED: { exitCode: 69, summary: 'a schema the gateway ships is not registered' },
+  ACMGW_REGISTRY_FAILED: { exitCode: 69, summary: 'the schema registry could not be reached or refused a call' },
+  ACMGW_CODEC_OVERSIZE: { exitCode: 65, summary: 'a record, key or header is larger than its limit' },
+  ACMGW_CODEC_UNKNOWN_SCHEMA: { exitCode: 65, summary: 'a record names a schema not allowed for its topic' },
+  ACMGW_CODEC_TRUNCATED: { exitCode: 65, summary: 'a record ends before its schema says it does' },
+  ACMGW_CODEC_TRAILING_DATA: { exitCode: 65, summary: 'a record has bytes after its last field' },
+  ACMGW_CODEC_TOO_MANY_ITEMS: { exitCode: 65, summary: 'an array or map declares more items than allowed' },
+  ACMGW_CODEC_TOO_DEEP: { exitCode: 65, summary: 'a schema or value nests deeper than allowed' },
+  ACMGW_CODEC_TIME_BUDGET: { exitCode: 65, summary: 'decoding a record took longer than its time budget' },
+  ACMGW_CODEC_INVALID: { exitCode: 65, summary: 'a record or message does not fit its schema or rules' },
+  ACMGW_SIGNATURE_MISSING: { exitCode: 65, summary: 'a record carries no signature or signer key id' },
+  ACMGW_SIGNATURE_INVALID: { exitCode: 65, summary: 'a record signature does not verify' },
+  ACMGW_SIGNER_UNKNOWN: { exitCode: 65, summary: 'a record is signed by a key that no pin names' },
+  ACMGW_SIGNER_MISMATCH: { exitCode: 65, summary: 'a record is signed by a key pinned for another system' },
+  ACMGW_SIGNER_CERT_INVALID: {
+    exitCode: 65,
+    summary: 'a signing or encryption certificate is expired, not yet valid or not issued by the partner CA'
+  },
+  ACMGW_ENVELOPE_WRONG_TOPIC: { exitCode: 65, summary: 'a record is on a topic that does not fit its kind' },
+  ACMGW_ENVELOPE_WRONG_SOURCE: { exitCode: 65, summary: 'the source system does not match the topic or signer' },
+  ACMGW_ENVELOPE_WRONG_TARGET: { exitCode: 65, summary: 'a record is addressed to another system' },
+  ACMGW_ENVELOPE_KEY_MISMATCH: { exitCode: 65, summary: 'the record key is not the envelope entity key' },
+  ACMGW_ENVELOPE_KIND_MISMATCH: { exitCode: 65, summary: 'the envelope kind does not belong to the record schema' },
+  ACMGW_ENVELOPE_EXPIRED: { exitCode: 65, summary: 'a message is past its expiresAt' },
+  ACMGW_ENVELOPE_NOT_YET_VALID: { exitCode: 65, summary: 'a message was created further in the future than the skew' },
+  ACMGW_ENVELOPE_REPLAYED: { exitCode: 65, summary: 'a message id from this source was seen before' },
+  ACMGW_RECIPIENT_UNKNOWN: { exitCode: 65, summary: 'there is no encryption certificate for the recipient' },
+  ACMGW_DECRYPT_FAILED: { exitCode: 65, summary: 'sealed security parameters could not be decrypted' },
+  // --- end of the codec block
+  // --- gateway configuration and runtime (issue 5)
+  ACMGW_CONFIG_INVALID: { exitCode: 78, summary: 'the gateway configuration is not valid' }
 } as const satisfies Record<string, { exitCode: number; summary: string }>
 
 export type ErrorCode = keyof typeof errorCatalogue
