@@ -52,7 +52,8 @@ export const errorCatalogue = {
   ACMGW_DECRYPT_FAILED: { exitCode: 65, summary: 'sealed security parameters could not be decrypted' },
   // --- end of the codec block
   // --- gateway configuration and runtime (issue 5)
-  ACMGW_CONFIG_INVALID: { exitCode: 78, summary: 'the gateway configuration is not valid' }
+  ACMGW_CONFIG_INVALID: { exitCode: 78, summary: 'the gateway configuration is not valid' },
+  ACMGW_ADAPTER_FAILED: { exitCode: 69, summary: 'the local MCX system did not accept an effect batch' }
 } as const satisfies Record<string, { exitCode: number; summary: string }>
 
 export type ErrorCode = keyof typeof errorCatalogue
