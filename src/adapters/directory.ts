@@ -73,6 +73,6 @@ export async function createDirectoryAdapter(options: {
           await handle.close()
         }
       }),
-    close: () => serialised(async () => undefined)
+    close: () => serialised(() => Promise.resolve())
   }
 }

@@ -73,6 +73,6 @@ export function createWebhookAdapter(options: WebhookOptions): LocalSystemAdapte
     async notifyPending(notice) {
       await post(`pending/${notice.messageId}`, { event: 'pending', ...notice })
     },
-    close: async () => undefined
+    close: () => Promise.resolve()
   }
 }
