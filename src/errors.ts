@@ -20,7 +20,10 @@ export const errorCatalogue = {
   ACMGW_KAFKA_NOT_AUTHORIZED: { exitCode: 77, summary: 'the broker refused an operation for lack of an ACL' },
   // --- codec, schemas and envelope (issue 3): a rejected record carries one of these and, where one exists,
   // the Avro field path in `path`.
-  ACMGW_SCHEMA_INVALID: { exitCode: 65, summary: 'a schema file breaks the schema rules (doc, defaults, names, depth)' },
+  ACMGW_SCHEMA_INVALID: {
+    exitCode: 65,
+    summary: 'a schema file breaks the schema rules (doc, defaults, names, depth)'
+  },
   ACMGW_SCHEMA_INCOMPATIBLE: { exitCode: 65, summary: 'a schema is not FULL_TRANSITIVE compatible with a version' },
   ACMGW_SCHEMA_NOT_REGISTERED: { exitCode: 69, summary: 'a schema the gateway ships is not registered' },
   ACMGW_REGISTRY_FAILED: { exitCode: 69, summary: 'the schema registry could not be reached or refused a call' },

@@ -45,19 +45,19 @@ export function generateRsaKeyPair(): KeyPairPem {
   }
 }
 
-function randomSerialHex(): string {
+export function randomSerialHex(): string {
   const bytes = randomBytes(16)
   bytes[0] = (bytes[0] ?? 0) & 0x7f // a positive INTEGER, as RFC 5280 §4.1.2.2 requires
   return bytes.toString('hex')
 }
 
-function validity(cert: forge.pki.Certificate, now: Date, days: number): void {
+export function validity(cert: forge.pki.Certificate, now: Date, days: number): void {
   // Backdate a little so that a peer whose clock is slightly behind does not see "not yet valid".
   cert.validity.notBefore = new Date(now.getTime() - 5 * 60_000)
   cert.validity.notAfter = new Date(now.getTime() + days * 86_400_000)
 }
 
-function toForgePrivateKey(pem: string, where: string): forge.pki.rsa.PrivateKey {
+export function toForgePrivateKey(pem: string, where: string): forge.pki.rsa.PrivateKey {
   try {
     return forge.pki.privateKeyFromPem(pem)
   } catch (cause) {
@@ -68,7 +68,7 @@ function toForgePrivateKey(pem: string, where: string): forge.pki.rsa.PrivateKey
   }
 }
 
-function toForgeCertificate(pem: string, where: string): forge.pki.Certificate {
+export function toForgeCertificate(pem: string, where: string): forge.pki.Certificate {
   try {
     return forge.pki.certificateFromPem(pem)
   } catch (cause) {

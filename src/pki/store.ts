@@ -17,6 +17,7 @@ import {
   parseCertificateSigningRequest,
   signCertificateSigningRequest
 } from './certificates.ts'
+import { issueSigningCertificate } from './signing-certificate.ts'
 
 export const pkiLayout = {
   caCert: 'ca.crt',
@@ -28,7 +29,10 @@ export const pkiLayout = {
   adminCert: 'admin.crt',
   adminKey: 'admin.key',
   gatewayCert: (systemId: string) => `gateway.${systemId}.crt`,
-  gatewayKey: (systemId: string) => `gateway.${systemId}.key`
+  gatewayKey: (systemId: string) => `gateway.${systemId}.key`,
+  /** The gateway's Ed25519 message-signing certificate and key (src/pki/signing-certificate.ts). */
+  gatewaySigningCert: (systemId: string) => `gateway.${systemId}.sign.crt`,
+  gatewaySigningKey: (systemId: string) => `gateway.${systemId}.sign.key`
 } as const
 
 export const defaultValidity = { caDays: 3650, leafDays: 825 } as const
@@ -113,9 +117,12 @@ export async function loadCertificateAuthority(dir: string): Promise<Certificate
 
 function gatewayFiles(dir: string, ca: CertificateAuthority, systemId: string, validDays: number): PlannedFile[] {
   const issued = issueLeafCertificate(ca, { commonName: gatewayCommonName(systemId), role: 'client', validDays })
+  const signing = issueSigningCertificate(ca, { systemId, validDays })
   return [
     { path: join(dir, pkiLayout.gatewayCert(systemId)), content: issued.certificatePem, secret: false },
-    { path: join(dir, pkiLayout.gatewayKey(systemId)), content: issued.privateKeyPem, secret: true }
+    { path: join(dir, pkiLayout.gatewayKey(systemId)), content: issued.privateKeyPem, secret: true },
+    { path: join(dir, pkiLayout.gatewaySigningCert(systemId)), content: signing.certificatePem, secret: false },
+    { path: join(dir, pkiLayout.gatewaySigningKey(systemId)), content: signing.privateKeyPem, secret: true }
   ]
 }
 
@@ -127,7 +134,7 @@ export interface PkiInitOptions {
   validity?: { caDays: number; leafDays: number }
 }
 
-/** `acmgw pki init`: a development CA, the broker and admin identities and one gateway identity per system. */
+/** `acmgw pki init`: a development CA, the broker and admin identities and one gateway identity (TLS and signing) per system. */
 export async function initPki(options: PkiInitOptions): Promise<string[]> {
   const systems = options.systems.map((s, i) => assertSystemId(s, `--systems[${i}]`))
   const { caDays, leafDays } = options.validity ?? defaultValidity
@@ -155,7 +162,7 @@ export async function initPki(options: PkiInitOptions): Promise<string[]> {
   return writeFilesAtomically(files, options.force ?? false)
 }
 
-/** `acmgw pki issue`: one more gateway identity signed by the folder's CA. */
+/** `acmgw pki issue`: one more gateway identity (TLS and signing certificates) signed by the folder's CA. */
 export async function issueGateway(options: {
   dir: string
   systemId: string

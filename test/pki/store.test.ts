@@ -32,7 +32,8 @@ describe('pki init', () => {
   test('writes a CA, broker, admin and one gateway identity per system, keys PKCS#8 with mode 0600', async () => {
     const dir = await tempDir()
     const written = await initPki({ dir, systems: ['nl-police', 'be-police'] })
-    assert.equal(written.length, 11)
+    // 7 shared files + per system: TLS certificate and key, signing certificate and key
+    assert.equal(written.length, 15)
     const ca = new X509Certificate(await readFile(join(dir, pkiLayout.caCert)))
     assert.equal(ca.ca, true)
     for (const [name, cn] of [
@@ -54,7 +55,8 @@ describe('pki init', () => {
       pkiLayout.brokerKey,
       pkiLayout.brokerKeystore,
       pkiLayout.adminKey,
-      pkiLayout.gatewayKey('nl-police')
+      pkiLayout.gatewayKey('nl-police'),
+      pkiLayout.gatewaySigningKey('nl-police')
     ]) {
       const path = join(dir, key)
       assert.equal((await stat(path)).mode & 0o777, 0o600, `${key} mode`)
@@ -95,6 +97,11 @@ describe('pki issue', () => {
     const cert = new X509Certificate(await readFile(join(dir, pkiLayout.gatewayCert('de-fire'))))
     assert.equal(cert.subject, 'CN=acmgw.de-fire')
     assert.equal(cert.verify(ca.publicKey), true)
+    const signing = new X509Certificate(await readFile(join(dir, pkiLayout.gatewaySigningCert('de-fire'))))
+    assert.equal(signing.subject, 'CN=acmgw.de-fire.sign')
+    assert.equal(signing.publicKey.asymmetricKeyType, 'ed25519')
+    assert.equal(signing.verify(ca.publicKey), true)
+    assert.equal((await stat(join(dir, pkiLayout.gatewaySigningKey('de-fire')))).mode & 0o777, 0o600)
   })
 
   test('names the unreadable CA file', async () => {
