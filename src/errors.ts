@@ -56,7 +56,16 @@ export const errorCatalogue = {
   // --- end of the codec block
   // --- gateway configuration and runtime (issue 5)
   ACMGW_CONFIG_INVALID: { exitCode: 78, summary: 'the gateway configuration is not valid' },
-  ACMGW_ADAPTER_FAILED: { exitCode: 69, summary: 'the local MCX system did not accept an effect batch' }
+  ACMGW_ADAPTER_FAILED: { exitCode: 69, summary: 'the local MCX system did not accept an effect batch' },
+  // --- HTTP API and its CLI client (issue 5, edges)
+  ACMGW_REQUEST_INVALID: { exitCode: 65, summary: 'an API request does not fit its schema' },
+  ACMGW_UNAUTHORIZED: { exitCode: 77, summary: 'the API bearer token is missing or wrong' },
+  ACMGW_NOT_FOUND: { exitCode: 66, summary: 'no request, pending request, agreement or dead letter has that id' },
+  ACMGW_CONFLICT: { exitCode: 65, summary: 'the action does not fit the current state (agreement status, decision)' },
+  ACMGW_INTERNAL: { exitCode: 70, summary: 'an unexpected failure inside the gateway' },
+  ACMGW_GATEWAY_UNREACHABLE: { exitCode: 69, summary: 'the gateway API could not be reached or did not answer as one' },
+  ACMGW_WAIT_TIMED_OUT: { exitCode: 75, summary: 'a request had no final answer within the wait' }
+  // --- end of the HTTP block
 } as const satisfies Record<string, { exitCode: number; summary: string }>
 
 export type ErrorCode = keyof typeof errorCatalogue

@@ -30,4 +30,6 @@ export interface Agreement {
   validFrom?: string | undefined
   validUntil?: string | undefined
   limits: AgreementLimits
+  /** User profile attributes that may be shared with the partner; every other attribute is stripped. */
+  sharedUserAttributes?: string[] | undefined
 }

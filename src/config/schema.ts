@@ -97,7 +97,11 @@ const agreement = z
       })
       .strict()
       .default({})
-      .describe('what the agreement allows at most')
+      .describe('what the agreement allows at most'),
+    sharedUserAttributes: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('user profile attributes that may be shared with the partner; all others are stripped on the way out')
   })
   .strict()
 

@@ -1,0 +1,1046 @@
+/**
+ * The gateway's heart: what happens to each record a partner sent, and to each request the local MCX core
+ * makes. I/O is injected (publish to Kafka, the local-system adapter, the codec, the clock), so the same code
+ * runs against the real broker and in tests.
+ *
+ * Inbound, per record: verify and decode (codec) → envelope checks incl. replay → agreement admission →
+ * process indication → local policy (accept / reject / pending) → apply through the adapter → final answer →
+ * inbox entry. Answers and state are published with acks=all before the caller commits the offset; the
+ * adapter is idempotent per (source, messageId) and answer ids are derived from the request, so a redelivery
+ * after a crash changes nothing and answers the same.
+ */
+import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import { admit, isStatusKind, transition, type StatusKind } from '../agreements/lifecycle.ts'
+import type { Agreement, AgreementStatus, TopicCategory } from '../agreements/model.ts'
+import type { Effect, ItemResult, LocalSystemAdapter } from '../adapters/effects.ts'
+import { itemOf } from '../adapters/effects.ts'
+import { type AcmKind, isAcmKind, kinds, parseTopic } from '../codec/catalogue.ts'
+import type { AcmCodec, DecodedMessage, ProducedRecord, SecuritySecrets } from '../codec/codec.ts'
+import type { GatewayConfig } from '../config/schema.ts'
+import { parseDuration } from '../config/schema.ts'
+import type { AcmMessage, Envelope, McServiceUser } from '../envelope/envelope.ts'
+import { GatewayError } from '../errors.ts'
+import type { InboundRecord } from '../kafka/records.ts'
+import { decide } from '../policy/decide.ts'
+import {
+  cooperationAccepted,
+  finalResponse,
+  type Handling,
+  outcomeOf,
+  processIndication,
+  refusal,
+  requestEnvelope
+} from './messages.ts'
+import { cooperationEffects, effectsOf, entityKeyOf } from './procedures.ts'
+import type {
+  Approver,
+  DeadLetter,
+  GatewayService,
+  OutboundRequest,
+  PendingRequest,
+  RequestTrace,
+  SendReceipt,
+  TraceEvent
+} from './service.ts'
+import {
+  type GatewayState,
+  inboxKey,
+  type InboxEntry,
+  type StateWrite,
+  stateRecord,
+  type StoredRecord,
+  versionKey
+} from './state.ts'
+
+/** A record for the dead-letter topic, with the original coordinates and bytes for a redrive. */
+export interface DeadLetterRecord extends DeadLetter {
+  record: StoredRecord
+}
+
+export interface EngineIo {
+  /** Sends records, state writes and dead letters with acks=all; resolves when all are acknowledged. */
+  publish(batch: { records?: ProducedRecord[]; state?: StateWrite[]; deadLetters?: DeadLetterRecord[] }): Promise<void>
+}
+
+export interface EngineDeps {
+  config: GatewayConfig
+  codec: AcmCodec
+  adapter: LocalSystemAdapter
+  io: EngineIo
+  state: GatewayState
+  /** Dead letters followed from the dead-letter topic, by id. */
+  deadLetters: Map<string, DeadLetterRecord>
+  log: Logger
+  now?: () => number
+  newId?: () => string
+  /** Called for every decision, for the audit trail and metrics. */
+  onEvent?: (event: EngineEvent) => void
+}
+
+export interface EngineEvent {
+  type: 'received' | 'sent' | 'applied' | 'rejected' | 'pending' | 'decided' | 'dead-lettered' | 'duplicate' | 'answer'
+  direction: 'inbound' | 'outbound'
+  partner: string | null
+  kind: string | null
+  messageId: string | null
+  outcome?: string
+  reasonCode?: string
+  approver?: string | null
+  latencyMs?: number
+}
+
+export interface Engine {
+  handleRecord(record: InboundRecord): Promise<void>
+  /** Expires pending requests and forgets old inbox entries; call periodically. */
+  sweep(): Promise<void>
+  readonly service: GatewayService
+}
+
+const ms = (text: string) => parseDuration(text) ?? 0
+
+function storedRecord(record: InboundRecord): StoredRecord {
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    key: (record.key ?? Buffer.alloc(0)).toString('base64'),
+    value: (record.value ?? Buffer.alloc(0)).toString('base64'),
+    headers: Object.fromEntries(Object.entries(record.headers).map(([k, v]) => [k, v.toString('base64')]))
+  }
+}
+
+function restoredRecord(stored: StoredRecord): InboundRecord {
+  return {
+    topic: stored.topic,
+    partition: stored.partition,
+    offset: stored.offset,
+    timestamp: 0,
+    key: Buffer.from(stored.key, 'base64'),
+    value: Buffer.from(stored.value, 'base64'),
+    headers: Object.fromEntries(Object.entries(stored.headers).map(([k, v]) => [k, Buffer.from(v, 'base64')]))
+  }
+}
+
+/** Request kinds the local core may send through `send`; status changes go through changeCooperation. */
+const sendableKinds = new Set<AcmKind>(
+  (Object.keys(kinds) as AcmKind[]).filter((k) => kinds[k].role !== 'answer' && !isStatusKind(k))
+)
+
+function bodyOf(message: AcmMessage): Record<string, unknown> {
+  const { envelope: _envelope, ...body } = message
+  return body
+}
+
+export function createEngine(deps: EngineDeps): Engine {
+  const { config, codec, adapter, io, state, log } = deps
+  const self = config.system.id
+  const now = deps.now ?? Date.now
+  const newId = deps.newId ?? randomUUID
+  const emit = deps.onEvent ?? (() => undefined)
+  const answerTtlMs = ms(config.limits.requestTtl)
+  const pendingTtlMs = ms(config.policy.pendingTtl)
+  const agreementLimits = (id: string) => state.agreements.get(id)?.limits ?? {}
+  const deciding = new Set<string>()
+
+  const iso = (t: number) => new Date(t).toISOString()
+
+  function traceUpdate(
+    trace: RequestTrace,
+    event: Omit<TraceEvent, 'at'>,
+    patch: Partial<RequestTrace> = {}
+  ): StateWrite {
+    const next: RequestTrace = { ...trace, ...patch, events: [...trace.events, { at: iso(now()), ...event }] }
+    state.traces.set(trace.messageId, next)
+    return stateRecord('trace', trace.messageId, next)
+  }
+
+  function inbox(envelope: Envelope, outcome: InboxEntry['outcome']): StateWrite {
+    const entry: InboxEntry = { at: now(), kind: envelope.kind, outcome }
+    state.inbox.set(inboxKey(envelope.sourceSystem, envelope.messageId), entry)
+    return stateRecord('inbox', inboxKey(envelope.sourceSystem, envelope.messageId), entry)
+  }
+
+  function versionWrite(envelope: Envelope): StateWrite {
+    const key = versionKey(envelope.sourceSystem, envelope.entityKey)
+    state.versions.set(key, envelope.entityVersion)
+    return stateRecord('version', key, envelope.entityVersion)
+  }
+
+  function agreementWrite(agreement: Agreement): StateWrite {
+    state.agreements.set(agreement.id, agreement)
+    return stateRecord('agreement', agreement.id, agreement)
+  }
+
+  function inboundTrace(decoded: DecodedMessage): RequestTrace {
+    const env = decoded.message.envelope
+    const existing = state.traces.get(env.messageId)
+    if (existing !== undefined) return existing
+    return {
+      messageId: env.messageId,
+      direction: 'inbound',
+      kind: env.kind,
+      partner: env.sourceSystem,
+      agreementId: env.agreementId,
+      status: 'indicated',
+      outcome: null,
+      expiresAt: iso(env.expiresAt),
+      events: [{ at: iso(now()), type: 'received', detail: `from ${env.sourceSystem} on ${decoded.category}` }]
+    }
+  }
+
+  async function deadLetter(
+    record: InboundRecord,
+    reasonCode: string,
+    reason: string,
+    envelope?: Envelope
+  ): Promise<void> {
+    const parsed = parseTopic(record.topic)
+    const letter: DeadLetterRecord = {
+      id: newId(),
+      at: iso(now()),
+      reasonCode,
+      reason,
+      original: {
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        key: record.key?.toString('utf8') ?? null,
+        timestamp: record.timestamp
+      },
+      partner: envelope?.sourceSystem ?? parsed?.from ?? null,
+      messageId: envelope?.messageId ?? null,
+      record: storedRecord(record)
+    }
+    await io.publish({ deadLetters: [letter], state: envelope === undefined ? [] : [inbox(envelope, 'dead-lettered')] })
+    deps.deadLetters.set(letter.id, letter)
+    log.warn(
+      { reasonCode, topic: record.topic, partition: record.partition, offset: record.offset, partner: letter.partner },
+      'dead-lettered'
+    )
+    emit({
+      type: 'dead-lettered',
+      direction: 'inbound',
+      partner: letter.partner,
+      kind: envelope?.kind ?? null,
+      messageId: letter.messageId,
+      reasonCode
+    })
+  }
+
+  async function applyWithRetries(effects: Effect[], envelope: Envelope): Promise<ItemResult[]> {
+    const batch = {
+      idempotencyKey: inboxKey(envelope.sourceSystem, envelope.messageId),
+      partner: envelope.sourceSystem,
+      messageId: envelope.messageId,
+      kind: envelope.kind,
+      effects,
+      limits: agreementLimits(envelope.agreementId)
+    }
+    let lastError: unknown
+    for (let attempt = 1; attempt <= config.limits.processingAttempts; attempt++) {
+      try {
+        return await adapter.apply(batch)
+      } catch (error) {
+        lastError = error
+        log.warn(
+          { attempt, kind: envelope.kind, partner: envelope.sourceSystem, err: String(error) },
+          'adapter attempt failed'
+        )
+      }
+    }
+    throw new GatewayError(
+      'ACMGW_ADAPTER_FAILED',
+      `the ${adapter.name} adapter failed ${config.limits.processingAttempts} times: ${String(lastError)}`,
+      {
+        cause: lastError
+      }
+    )
+  }
+
+  /** Accept a request: apply its effects and answer. Used by automatic decisions and approvals alike. */
+  async function applyAndAnswer(
+    decoded: DecodedMessage,
+    record: InboundRecord,
+    approver: McServiceUser | null,
+    handling: Handling
+  ): Promise<void> {
+    const env = decoded.message.envelope
+    const ctx = { self, request: env, now: now(), ttlMs: answerTtlMs, approver }
+    const trace = inboundTrace(decoded)
+    if (env.kind === 'COOPERATION_PROPOSED') {
+      const current = state.agreements.get(env.agreementId)
+      const next = transition(current?.status, 'COOPERATION_ACCEPTED')
+      const agreement = acceptedAgreement(current, decoded)
+      if (!next.ok || agreement === undefined) {
+        const reason = next.ok ? 'no local agreement with that id' : next.reason
+        await io.publish({
+          records: [codec.encode(refusal(ctx, 'AGREEMENT_STATE', reason, handling))],
+          state: [
+            inbox(env, 'rejected'),
+            traceUpdate(trace, { type: 'rejected', detail: reason }, { status: 'answered', outcome: 'REJECTED' })
+          ]
+        })
+        emit({
+          type: 'rejected',
+          direction: 'inbound',
+          partner: env.sourceSystem,
+          kind: env.kind,
+          messageId: env.messageId,
+          reasonCode: 'AGREEMENT_STATE'
+        })
+        return
+      }
+      await applyWithRetries(cooperationEffects(agreement.id, 'ACTIVE'), env)
+      const termsVersion = Number((decoded.message.terms as { termsVersion?: number } | undefined)?.termsVersion ?? 1)
+      await io.publish({
+        records: [codec.encode(cooperationAccepted(ctx, termsVersion))],
+        state: [
+          agreementWrite({ ...agreement, status: 'ACTIVE' }),
+          inbox(env, 'answered'),
+          versionWrite(env),
+          traceUpdate(
+            trace,
+            { type: 'cooperation-accepted', detail: `agreement ${agreement.id} is ACTIVE` },
+            { status: 'answered', outcome: 'ACCEPTED' }
+          )
+        ]
+      })
+      emit({
+        type: 'decided',
+        direction: 'inbound',
+        partner: env.sourceSystem,
+        kind: env.kind,
+        messageId: env.messageId,
+        outcome: 'ACCEPTED',
+        approver: approver?.mcServiceId ?? null
+      })
+      return
+    }
+    let items: ItemResult[]
+    try {
+      items = await applyWithRetries(
+        effectsOf(env.kind, bodyOf(decoded.message), env.sourceSystem, decoded.secrets),
+        env
+      )
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error)
+      await io.publish({
+        records: [
+          codec.encode(
+            refusal(ctx, 'LOCAL_SYSTEM_UNAVAILABLE', 'the local system could not apply the request', handling)
+          )
+        ]
+      })
+      await deadLetter(record, 'ACMGW_ADAPTER_FAILED', reason, env)
+      return
+    }
+    const answer = finalResponse(ctx, items, handling)
+    const outcome = outcomeOf(items)
+    await io.publish({
+      records: [codec.encode(answer)],
+      state: [
+        inbox(env, 'applied'),
+        versionWrite(env),
+        traceUpdate(
+          trace,
+          { type: 'final-response', detail: `${outcome} (${handling.toLowerCase()})`, items },
+          { status: 'answered', outcome }
+        )
+      ]
+    })
+    log.info(
+      {
+        kind: env.kind,
+        partner: env.sourceSystem,
+        messageId: env.messageId,
+        outcome,
+        handling,
+        approver: approver?.mcServiceId
+      },
+      'request decided'
+    )
+    emit({
+      type: 'applied',
+      direction: 'inbound',
+      partner: env.sourceSystem,
+      kind: env.kind,
+      messageId: env.messageId,
+      outcome,
+      approver: approver?.mcServiceId ?? null,
+      latencyMs: now() - env.createdAt
+    })
+  }
+
+  /** The agreement a proposal leads to: the local definition (local authority decides the scope). */
+  function acceptedAgreement(current: Agreement | undefined, decoded: DecodedMessage): Agreement | undefined {
+    if (current === undefined) return undefined
+    return { ...current, partner: decoded.message.envelope.sourceSystem }
+  }
+
+  async function rejectRequest(
+    decoded: DecodedMessage,
+    reasonCode: string,
+    reason: string,
+    handling: Handling,
+    approver: McServiceUser | null
+  ): Promise<void> {
+    const env = decoded.message.envelope
+    const ctx = { self, request: env, now: now(), ttlMs: answerTtlMs, approver }
+    const trace = inboundTrace(decoded)
+    await io.publish({
+      records: [codec.encode(refusal(ctx, reasonCode, reason, handling))],
+      state: [
+        inbox(env, 'rejected'),
+        traceUpdate(
+          trace,
+          { type: 'rejected', detail: `${reasonCode}: ${reason}` },
+          { status: 'answered', outcome: 'REJECTED' }
+        )
+      ]
+    })
+    log.info({ kind: env.kind, partner: env.sourceSystem, messageId: env.messageId, reasonCode }, 'request rejected')
+    emit({
+      type: 'rejected',
+      direction: 'inbound',
+      partner: env.sourceSystem,
+      kind: env.kind,
+      messageId: env.messageId,
+      reasonCode,
+      approver: approver?.mcServiceId ?? null
+    })
+  }
+
+  async function handleRequest(decoded: DecodedMessage, record: InboundRecord): Promise<void> {
+    const env = decoded.message.envelope
+    const applied = state.versions.get(versionKey(env.sourceSystem, env.entityKey))
+    if (applied !== undefined && applied >= env.entityVersion) {
+      await rejectRequest(
+        decoded,
+        'SUPERSEDED',
+        `version ${env.entityVersion} of ${env.entityKey} is not newer than the applied ${applied}`,
+        'AUTOMATIC',
+        null
+      )
+      return
+    }
+    const policy = decide(config.policy, {
+      kind: env.kind,
+      partner: env.sourceSystem,
+      urgency: env.urgency,
+      requester: env.requester.mcServiceId
+    })
+    const ctx = { self, request: env, now: now(), ttlMs: answerTtlMs, approver: null }
+    const trace = inboundTrace(decoded)
+    if (policy.decision === 'pending') {
+      const decideBy = Math.min(now() + pendingTtlMs, env.expiresAt)
+      const pending: PendingRequest = {
+        messageId: env.messageId,
+        partner: env.sourceSystem,
+        kind: env.kind,
+        agreementId: env.agreementId,
+        requester: env.requester,
+        urgency: env.urgency,
+        receivedAt: iso(now()),
+        decideBy: iso(decideBy),
+        body: JSON.parse(
+          JSON.stringify(bodyOf(decoded.message), (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))
+        ) as Record<string, unknown>
+      }
+      state.pending.set(env.messageId, { request: pending, record: storedRecord(record) })
+      await io.publish({
+        records: [codec.encode(processIndication(ctx, 'PENDING_APPROVAL', 'MANUAL', decideBy))],
+        state: [
+          stateRecord('pending', env.messageId, { request: pending, record: storedRecord(record) }),
+          inbox(env, 'pending'),
+          traceUpdate(trace, { type: 'pending', detail: policy.reason }, { status: 'pending' })
+        ]
+      })
+      await adapter.notifyPending({
+        messageId: env.messageId,
+        partner: env.sourceSystem,
+        kind: env.kind,
+        requester: env.requester.mcServiceId
+      })
+      log.info(
+        { kind: env.kind, partner: env.sourceSystem, messageId: env.messageId, rule: policy.rule },
+        'request held pending'
+      )
+      emit({
+        type: 'pending',
+        direction: 'inbound',
+        partner: env.sourceSystem,
+        kind: env.kind,
+        messageId: env.messageId
+      })
+      return
+    }
+    await io.publish({ records: [codec.encode(processIndication(ctx, 'BEING_ASSESSED', 'AUTOMATIC', null))] })
+    if (policy.decision === 'reject') {
+      await rejectRequest(decoded, 'POLICY', policy.reason, 'AUTOMATIC', null)
+      return
+    }
+    await applyAndAnswer(decoded, record, null, 'AUTOMATIC')
+  }
+
+  async function handleStatusNotice(decoded: DecodedMessage, kind: StatusKind): Promise<void> {
+    const env = decoded.message.envelope
+    const current = state.agreements.get(env.agreementId)
+    const next = transition(current?.status, kind)
+    if (!next.ok || current === undefined) {
+      await io.publish({ state: [inbox(env, 'rejected')] })
+      log.warn(
+        {
+          kind,
+          partner: env.sourceSystem,
+          agreementId: env.agreementId,
+          reason: next.ok ? 'unknown agreement' : next.reason
+        },
+        'status change refused'
+      )
+      emit({
+        type: 'rejected',
+        direction: 'inbound',
+        partner: env.sourceSystem,
+        kind,
+        messageId: env.messageId,
+        reasonCode: 'AGREEMENT_STATE'
+      })
+      return
+    }
+    await applyWithRetries(cooperationEffects(current.id, next.status), env)
+    const correlated = env.correlationId === null ? undefined : state.traces.get(env.correlationId)
+    const writes = [agreementWrite({ ...current, status: next.status }), inbox(env, 'noted'), versionWrite(env)]
+    if (correlated !== undefined) {
+      writes.push(
+        traceUpdate(
+          correlated,
+          { type: 'cooperation-accepted', detail: `agreement ${current.id} is ${next.status}` },
+          { status: 'answered', outcome: 'ACCEPTED' }
+        )
+      )
+    }
+    await io.publish({ state: writes })
+    log.info(
+      { kind, partner: env.sourceSystem, agreementId: current.id, status: next.status },
+      'agreement status changed by partner'
+    )
+    emit({
+      type: 'applied',
+      direction: 'inbound',
+      partner: env.sourceSystem,
+      kind,
+      messageId: env.messageId,
+      outcome: next.status
+    })
+  }
+
+  async function handleAnswer(decoded: DecodedMessage): Promise<void> {
+    const env = decoded.message.envelope
+    const trace = env.correlationId === null ? undefined : state.traces.get(env.correlationId)
+    const writes: StateWrite[] = [inbox(env, 'noted')]
+    if (trace === undefined || trace.direction !== 'outbound') {
+      log.warn(
+        { kind: env.kind, partner: env.sourceSystem, correlationId: env.correlationId },
+        'answer to an unknown request'
+      )
+    } else if (env.kind === 'PROCESS_INDICATION') {
+      const pending = decoded.message.state === 'PENDING_APPROVAL'
+      writes.push(
+        traceUpdate(
+          trace,
+          {
+            type: pending ? 'pending' : 'process-indication',
+            detail: `${String(decoded.message.state)} (${String(decoded.message.handling)})`
+          },
+          trace.status === 'answered' ? {} : { status: pending ? 'pending' : 'indicated' }
+        )
+      )
+    } else {
+      const items = (decoded.message.items ?? []) as ItemResult[]
+      const outcome = String(decoded.message.outcome)
+      const approver = env.approver === null ? 'automatic' : `by ${env.approver.mcServiceId}`
+      writes.push(
+        traceUpdate(
+          trace,
+          { type: 'final-response', detail: `${outcome} (${approver})`, items },
+          { status: 'answered', outcome }
+        )
+      )
+      emit({
+        type: 'answer',
+        direction: 'outbound',
+        partner: env.sourceSystem,
+        kind: trace.kind,
+        messageId: trace.messageId,
+        outcome,
+        latencyMs: now() - Date.parse(trace.events[0]?.at ?? iso(now()))
+      })
+    }
+    await io.publish({ state: writes })
+  }
+
+  async function handleRecord(record: InboundRecord): Promise<void> {
+    if (record.value === null) {
+      await deadLetter(record, 'ACMGW_CODEC_INVALID', 'the record has no value')
+      return
+    }
+    let decoded: DecodedMessage
+    try {
+      decoded = codec.decode(
+        { topic: record.topic, key: record.key, value: record.value, headers: record.headers },
+        { now: now(), seen: (source, id) => state.inbox.has(inboxKey(source, id)) }
+      )
+    } catch (error) {
+      if (GatewayError.is(error) && error.code === 'ACMGW_ENVELOPE_REPLAYED') {
+        log.info({ topic: record.topic, offset: record.offset }, 'duplicate delivery ignored')
+        emit({
+          type: 'duplicate',
+          direction: 'inbound',
+          partner: parseTopic(record.topic)?.from ?? null,
+          kind: null,
+          messageId: null
+        })
+        return
+      }
+      const code = GatewayError.is(error) ? error.code : 'ACMGW_CODEC_INVALID'
+      await deadLetter(record, code, error instanceof Error ? error.message : String(error))
+      return
+    }
+    const env = decoded.message.envelope
+    emit({
+      type: 'received',
+      direction: 'inbound',
+      partner: env.sourceSystem,
+      kind: env.kind,
+      messageId: env.messageId
+    })
+    const admission = admit(state.agreements.get(env.agreementId), {
+      partner: env.sourceSystem,
+      category: decoded.category,
+      now: now()
+    })
+    const role = kinds[decoded.kind].role
+    if (!admission.admitted) {
+      if (role === 'answer' || isStatusKind(decoded.kind)) {
+        await io.publish({ state: [inbox(env, 'rejected')] })
+        log.warn(
+          { kind: env.kind, partner: env.sourceSystem, reasonCode: admission.reasonCode },
+          'message refused by agreement'
+        )
+        emit({
+          type: 'rejected',
+          direction: 'inbound',
+          partner: env.sourceSystem,
+          kind: env.kind,
+          messageId: env.messageId,
+          reasonCode: admission.reasonCode
+        })
+        return
+      }
+      await rejectRequest(decoded, admission.reasonCode, admission.reason, 'AUTOMATIC', null)
+      return
+    }
+    if (
+      decoded.kind === 'COOPERATION_ACCEPTED' ||
+      (isStatusKind(decoded.kind) && decoded.kind !== 'COOPERATION_PROPOSED')
+    ) {
+      await handleStatusNotice(decoded, decoded.kind)
+      return
+    }
+    if (role === 'answer') {
+      await handleAnswer(decoded)
+      return
+    }
+    await handleRequest(decoded, record)
+  }
+
+  async function decidePending(
+    messageId: string,
+    approver: Approver,
+    verdict: 'approve' | 'reject',
+    reason?: string
+  ): Promise<RequestTrace> {
+    const entry = state.pending.get(messageId)
+    if (entry === undefined || deciding.has(messageId)) {
+      throw new GatewayError('ACMGW_NOT_FOUND', `no pending request ${messageId}`, { path: 'messageId' })
+    }
+    deciding.add(messageId)
+    try {
+      const record = restoredRecord(entry.record)
+      const decoded = codec.decode(
+        { topic: record.topic, key: record.key, value: record.value, headers: record.headers },
+        { now: now() }
+      )
+      const who: McServiceUser = {
+        mcServiceId: approver.mcServiceId,
+        functionalAlias: approver.functionalAlias ?? null
+      }
+      if (verdict === 'approve') await applyAndAnswer(decoded, record, who, 'MANUAL')
+      else await rejectRequest(decoded, 'REJECTED_BY_OPERATOR', reason ?? 'rejected', 'MANUAL', who)
+      state.pending.delete(messageId)
+      await io.publish({ state: [stateRecord('pending', messageId, undefined)] })
+      emit({
+        type: 'decided',
+        direction: 'inbound',
+        partner: entry.request.partner,
+        kind: entry.request.kind,
+        messageId,
+        outcome: verdict,
+        approver: approver.mcServiceId
+      })
+      const trace = state.traces.get(messageId)
+      if (trace === undefined) throw new GatewayError('ACMGW_NOT_FOUND', `no trace of ${messageId}`)
+      return trace
+    } catch (error) {
+      if (GatewayError.is(error) && error.code.startsWith('ACMGW_ENVELOPE_EXPIRED')) {
+        await expirePending(messageId)
+      }
+      throw error
+    } finally {
+      deciding.delete(messageId)
+    }
+  }
+
+  async function expirePending(messageId: string): Promise<void> {
+    const entry = state.pending.get(messageId)
+    if (entry === undefined) return
+    const record = restoredRecord(entry.record)
+    try {
+      // Decoded without the time check so that the partner still learns its request expired unanswered.
+      const decoded = codec.decode(
+        { topic: record.topic, key: record.key, value: record.value, headers: record.headers },
+        { now: Date.parse(entry.request.receivedAt) }
+      )
+      const env = decoded.message.envelope
+      const answer = [
+        codec.encode(
+          refusal(
+            { self, request: env, now: now(), ttlMs: answerTtlMs, approver: null },
+            'EXPIRED',
+            'nobody decided the pending request in time',
+            'MANUAL'
+          )
+        )
+      ]
+      const trace = inboundTrace(decoded)
+      await io.publish({
+        records: answer,
+        state: [
+          stateRecord('pending', messageId, undefined),
+          inbox(env, 'answered'),
+          traceUpdate(
+            trace,
+            { type: 'timed-out', detail: 'pending request expired' },
+            { status: 'answered', outcome: 'EXPIRED' }
+          )
+        ]
+      })
+    } catch (error) {
+      log.warn({ messageId, err: String(error) }, 'an expired pending request could not be answered')
+      await io.publish({ state: [stateRecord('pending', messageId, undefined)] })
+    }
+    state.pending.delete(messageId)
+    emit({
+      type: 'decided',
+      direction: 'inbound',
+      partner: entry.request.partner,
+      kind: entry.request.kind,
+      messageId,
+      outcome: 'expired'
+    })
+  }
+
+  async function sweep(): Promise<void> {
+    const t = now()
+    for (const [id, entry] of [...state.pending]) {
+      if (Date.parse(entry.request.decideBy) <= t && !deciding.has(id)) await expirePending(id)
+    }
+    const timedOut: StateWrite[] = []
+    for (const trace of state.traces.values()) {
+      if (
+        trace.direction === 'outbound' &&
+        trace.status !== 'answered' &&
+        trace.status !== 'timed-out' &&
+        Date.parse(trace.expiresAt) < t
+      ) {
+        timedOut.push(
+          traceUpdate(
+            trace,
+            { type: 'timed-out', detail: 'no final answer before the request expired' },
+            { status: 'timed-out' }
+          )
+        )
+      }
+    }
+    const forget = [...state.inbox]
+      .filter(([, e]) => t - e.at > ms(config.limits.replayWindow))
+      .map(([id]) => {
+        state.inbox.delete(id)
+        return stateRecord('inbox', id, undefined)
+      })
+    if (timedOut.length + forget.length > 0) await io.publish({ state: [...timedOut, ...forget] })
+  }
+
+  function nextVersion(entityKey: string): number {
+    return Math.max((state.sentVersions.get(entityKey) ?? 0) + 1, now())
+  }
+
+  async function sendMessage(
+    message: AcmMessage,
+    category: TopicCategory,
+    secrets?: SecuritySecrets
+  ): Promise<SendReceipt> {
+    const env = message.envelope
+    let produced: ProducedRecord
+    try {
+      produced = codec.encode(message, secrets === undefined ? {} : { secrets })
+    } catch (error) {
+      if (GatewayError.is(error)) throw error
+      throw new GatewayError('ACMGW_REQUEST_INVALID', `the request does not fit its schema: ${String(error)}`, {
+        cause: error
+      })
+    }
+    state.sentVersions.set(env.entityKey, env.entityVersion)
+    const trace: RequestTrace = {
+      messageId: env.messageId,
+      direction: 'outbound',
+      kind: env.kind,
+      partner: env.targetSystem,
+      agreementId: env.agreementId,
+      status: 'sent',
+      outcome: null,
+      expiresAt: iso(env.expiresAt),
+      events: [{ at: iso(now()), type: 'sent', detail: `to ${produced.topic}` }]
+    }
+    state.traces.set(env.messageId, trace)
+    await io.publish({
+      records: [produced],
+      state: [stateRecord('sent', env.entityKey, env.entityVersion), stateRecord('trace', env.messageId, trace)]
+    })
+    log.info({ kind: env.kind, partner: env.targetSystem, messageId: env.messageId, category }, 'request sent')
+    emit({ type: 'sent', direction: 'outbound', partner: env.targetSystem, kind: env.kind, messageId: env.messageId })
+    return { messageId: env.messageId, topic: produced.topic, acknowledged: true }
+  }
+
+  const service: GatewayService = {
+    systemId: self,
+    async send(request: OutboundRequest): Promise<SendReceipt> {
+      if (!isAcmKind(request.kind) || !sendableKinds.has(request.kind)) {
+        throw new GatewayError(
+          'ACMGW_REQUEST_INVALID',
+          `kind ${request.kind} cannot be sent; one of ${[...sendableKinds].join(', ')}`,
+          { path: 'kind' }
+        )
+      }
+      const kind = request.kind
+      const category = kinds[kind].category
+      const agreement = state.agreements.get(request.agreementId)
+      const admission = admit(agreement, { partner: request.partner, category, now: now() })
+      if (!admission.admitted) {
+        throw new GatewayError('ACMGW_CONFLICT', `${admission.reasonCode}: ${admission.reason}`, {
+          path: 'agreementId',
+          details: { reasonCode: admission.reasonCode }
+        })
+      }
+      const messageId = newId()
+      const { secrets, ...fields } = request.body as Record<string, unknown> & { secrets?: unknown }
+      const body = projectOutbound(kind, fields, agreement as Agreement)
+      const entityKey = entityKeyOf(kind, body, request.agreementId, messageId)
+      const envelope = requestEnvelope({
+        self,
+        messageId,
+        kind,
+        partner: request.partner,
+        agreementId: request.agreementId,
+        requester: {
+          mcServiceId: request.requester.mcServiceId,
+          functionalAlias: request.requester.functionalAlias ?? null
+        },
+        target:
+          request.target == null
+            ? null
+            : {
+                mcServiceId: request.target.mcServiceId ?? null,
+                functionalAlias: request.target.functionalAlias ?? null
+              },
+        urgency: request.urgency ?? 'NORMAL',
+        now: now(),
+        ttlMs: request.ttlSeconds === undefined ? answerTtlMs : request.ttlSeconds * 1000,
+        entityKey,
+        entityVersion: nextVersion(entityKey)
+      })
+      return sendMessage({ envelope, ...body }, category, secrets === undefined ? undefined : secretsFromJson(secrets))
+    },
+    trace: (id) => state.traces.get(id),
+    listPending: () =>
+      [...state.pending.values()].map((p) => p.request).sort((a, b) => a.receivedAt.localeCompare(b.receivedAt)),
+    getPending: (id) => state.pending.get(id)?.request,
+    approve: (id, approver, reason) => decidePending(id, approver, 'approve', reason),
+    reject: (id, approver, reason) => decidePending(id, approver, 'reject', reason),
+    agreements: () => [...state.agreements.values()].sort((a, b) => a.id.localeCompare(b.id)),
+    async changeCooperation(agreementId, action, requester, reason) {
+      const current = state.agreements.get(agreementId)
+      if (current === undefined)
+        throw new GatewayError('ACMGW_NOT_FOUND', `no agreement ${agreementId}`, { path: 'agreementId' })
+      const kind = (
+        {
+          propose: 'COOPERATION_PROPOSED',
+          suspend: 'COOPERATION_SUSPENDED',
+          resume: 'COOPERATION_RESUMED',
+          terminate: 'COOPERATION_TERMINATED'
+        } as const
+      )[action]
+      const next = transition(current.status, kind)
+      if (!next.ok) throw new GatewayError('ACMGW_CONFLICT', next.reason, { path: 'agreementId' })
+      const messageId = newId()
+      const entityKey = entityKeyOf(kind, {}, agreementId, messageId)
+      const envelope = requestEnvelope({
+        self,
+        messageId,
+        kind,
+        partner: current.partner,
+        agreementId,
+        requester: { mcServiceId: requester.mcServiceId, functionalAlias: requester.functionalAlias ?? null },
+        target: null,
+        urgency: 'NORMAL',
+        now: now(),
+        ttlMs: answerTtlMs,
+        entityKey,
+        entityVersion: nextVersion(entityKey)
+      })
+      const body =
+        kind === 'COOPERATION_PROPOSED'
+          ? {
+              terms: {
+                termsVersion: 1,
+                services: current.services,
+                dataCategories: ['status', ...current.categories.filter((c) => c !== 'status'), 'responses'].map((c) =>
+                  c.toUpperCase()
+                ),
+                validFrom: current.validFrom === undefined ? now() : Date.parse(current.validFrom),
+                validUntil: current.validUntil === undefined ? null : Date.parse(current.validUntil),
+                maxMigratedUsers: current.limits.maxMigratedUsers ?? null,
+                maxJointGroups: null,
+                description: reason ?? null
+              }
+            }
+          : { termsVersion: 1, effectiveAt: now(), reason: reason ?? null }
+      const receipt = await sendMessage({ envelope, ...body }, 'status')
+      // The local side changes at once, and a termination cascades locally too (DESIGN §6: both sides).
+      const local: AgreementStatus = next.status
+      await applyLocalCooperation(current, local, messageId)
+      return receipt
+    },
+    deadLetters: () =>
+      Promise.resolve(
+        [...deps.deadLetters.values()]
+          .map(({ record: _record, ...letter }) => letter)
+          .sort((a, b) => a.at.localeCompare(b.at))
+      ),
+    async redrive(id) {
+      const letter = deps.deadLetters.get(id)
+      if (letter === undefined) throw new GatewayError('ACMGW_NOT_FOUND', `no dead letter ${id}`, { path: 'id' })
+      const record = restoredRecord(letter.record)
+      if (letter.messageId !== null) {
+        state.inbox.delete(inboxKey(letter.partner ?? '', letter.messageId))
+        await io.publish({ state: [stateRecord('inbox', inboxKey(letter.partner ?? '', letter.messageId), undefined)] })
+      }
+      const before = deps.deadLetters.size
+      await handleRecord(record)
+      const again = deps.deadLetters.size > before
+      return { redriven: !again, detail: again ? 'processed again and dead-lettered again' : 'processed again' }
+    }
+  }
+
+  async function applyLocalCooperation(
+    agreement: Agreement,
+    status: AgreementStatus,
+    messageId: string
+  ): Promise<void> {
+    if (status === agreement.status) return
+    const effects = cooperationEffects(agreement.id, status)
+    await adapter.apply({
+      idempotencyKey: `${self}/${messageId}`,
+      partner: agreement.partner,
+      messageId,
+      kind: 'LOCAL_STATUS',
+      effects,
+      limits: agreement.limits
+    })
+    await io.publish({ state: [agreementWrite({ ...agreement, status })] })
+    log.info({ agreementId: agreement.id, status, items: effects.map(itemOf) }, 'agreement status changed locally')
+  }
+
+  return { handleRecord, sweep, service }
+}
+
+/**
+ * Data minimisation on the way out: only services the agreement covers, only the user attributes it names.
+ * The partner never receives what its agreement does not allow, whatever the local core sent.
+ */
+export function projectOutbound(
+  kind: AcmKind,
+  body: Record<string, unknown>,
+  agreement: Agreement
+): Record<string, unknown> {
+  const services = new Set<string>(agreement.services)
+  const keepServices = (list: unknown) => (Array.isArray(list) ? list.filter((s) => services.has(String(s))) : list)
+  const allowedAttributes = new Set(agreement.sharedUserAttributes ?? [])
+  switch (kind) {
+    case 'MIGRATION_USERS_ADD':
+      return {
+        ...body,
+        users: ((body.users ?? []) as Record<string, unknown>[]).map((u) => ({
+          ...u,
+          services: keepServices(u.services)
+        }))
+      }
+    case 'VISITING_USER_SERVICE_AUTHORISATION':
+      return {
+        ...body,
+        authorisations: ((body.authorisations ?? []) as Record<string, unknown>[]).filter((a) =>
+          services.has(String(a.service))
+        )
+      }
+    case 'SECURITY_PARAMETERS':
+      // JSON carries certificates as base64; Avro wants bytes.
+      return {
+        ...body,
+        trustAnchors: ((body.trustAnchors ?? []) as Record<string, unknown>[]).map((a) => ({
+          ...a,
+          certificateDer: Buffer.isBuffer(a.certificateDer)
+            ? a.certificateDer
+            : Buffer.from(typeof a.certificateDer === 'string' ? a.certificateDer : '', 'base64')
+        }))
+      }
+    case 'USER_CONFIGURATION_SHARED':
+      return {
+        ...body,
+        users: ((body.users ?? []) as Record<string, unknown>[]).map((u) => ({
+          ...u,
+          services: keepServices(u.services),
+          attributes: Object.fromEntries(
+            Object.entries((u.attributes ?? {}) as Record<string, unknown>).filter(([k]) => allowedAttributes.has(k))
+          )
+        }))
+      }
+    default:
+      return body
+  }
+}
+
+/** JSON (base64 for bytes) → the SecuritySecrets record. */
+function secretsFromJson(value: unknown): SecuritySecrets {
+  const input = (value ?? {}) as { groupKeys?: Record<string, unknown>[]; secrets?: Record<string, string> }
+  return {
+    groupKeys: (input.groupKeys ?? []).map((k) => ({
+      mcServiceGroupId: String(k.mcServiceGroupId),
+      gmkId: String(k.gmkId),
+      keyMaterial: Buffer.from(typeof k.keyMaterial === 'string' ? k.keyMaterial : '', 'base64'),
+      activationTime: Number(k.activationTime ?? 0),
+      expiryTime: k.expiryTime == null ? null : Number(k.expiryTime)
+    })),
+    secrets: Object.fromEntries(Object.entries(input.secrets ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]))
+  }
+}
