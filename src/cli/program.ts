@@ -4,6 +4,7 @@ import type { CliContext } from './context.ts'
 import { registerDemoCommand } from './commands/demo.ts'
 import { registerKafkaCommands } from './commands/kafka.ts'
 import { registerPkiCommands } from './commands/pki.ts'
+import { registerSchemasCommands } from './commands/schemas.ts'
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('acmgw')
@@ -13,6 +14,7 @@ export function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError('(add --help for usage)')
   registerPkiCommands(program, ctx)
   registerKafkaCommands(program, ctx)
+  registerSchemasCommands(program, ctx)
   registerDemoCommand(program, ctx)
   for (const command of program.commands) command.exitOverride()
   return program
