@@ -64,8 +64,23 @@ export const errorCatalogue = {
   ACMGW_CONFLICT: { exitCode: 65, summary: 'the action does not fit the current state (agreement status, decision)' },
   ACMGW_INTERNAL: { exitCode: 70, summary: 'an unexpected failure inside the gateway' },
   ACMGW_GATEWAY_UNREACHABLE: { exitCode: 69, summary: 'the gateway API could not be reached or did not answer as one' },
-  ACMGW_WAIT_TIMED_OUT: { exitCode: 75, summary: 'a request had no final answer within the wait' }
+  ACMGW_WAIT_TIMED_OUT: { exitCode: 75, summary: 'a request had no final answer within the wait' },
   // --- end of the HTTP block
+  // --- topics and ACLs as code (acmgw topics, issue 4)
+  ACMGW_TOPICS_FILE_INVALID: { exitCode: 65, summary: 'a topic or ACL template file is malformed' },
+  ACMGW_AGREEMENTS_FILE_INVALID: {
+    exitCode: 65,
+    summary: 'the interconnection file (systems, agreements) is malformed'
+  },
+  /** Not a failure: `topics plan` found changes to apply; exit code 2 like `terraform plan -detailed-exitcode`. */
+  ACMGW_TOPICS_DRIFT: { exitCode: 2, summary: 'the cluster differs from the desired topics and ACLs' },
+  ACMGW_TOPICS_CONFLICT: {
+    exitCode: 65,
+    summary: 'the plan holds a change this tool must not make (fewer partitions…)'
+  },
+  ACMGW_TOPICS_PRUNE_UNCONFIRMED: { exitCode: 64, summary: '--prune would delete topics and --yes was not given' },
+  ACMGW_TOPICS_APPLY_INCOMPLETE: { exitCode: 70, summary: 'after apply the cluster still differs from the plan' }
+  // --- end of the topics block
 } as const satisfies Record<string, { exitCode: number; summary: string }>
 
 export type ErrorCode = keyof typeof errorCatalogue
