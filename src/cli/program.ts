@@ -4,6 +4,11 @@ import type { CliContext } from './context.ts'
 import { registerDemoCommand } from './commands/demo.ts'
 import { registerKafkaCommands } from './commands/kafka.ts'
 import { registerPkiCommands } from './commands/pki.ts'
+import { registerAgreementsCommands } from './commands/agreements.ts'
+import { registerDlqCommands } from './commands/dlq.ts'
+import { registerPendingCommands } from './commands/pending.ts'
+import { registerSendCommand } from './commands/send.ts'
+import { registerTraceCommand } from './commands/trace.ts'
 import { registerSchemasCommands } from './commands/schemas.ts'
 
 export function buildProgram(ctx: CliContext): Command {
@@ -16,6 +21,11 @@ export function buildProgram(ctx: CliContext): Command {
   registerKafkaCommands(program, ctx)
   registerSchemasCommands(program, ctx)
   registerDemoCommand(program, ctx)
+  registerSendCommand(program, ctx)
+  registerTraceCommand(program, ctx)
+  registerPendingCommands(program, ctx)
+  registerDlqCommands(program, ctx)
+  registerAgreementsCommands(program, ctx)
   for (const command of program.commands) command.exitOverride()
   return program
 }
