@@ -138,6 +138,8 @@ function headerBuffer(headers: Record<string, HeaderValue> | undefined, name: st
 
 /** avsc's first complaint about a value, as a field path. */
 function invalidPath(type: avro.Type, value: unknown): string | undefined {
+  // The hook makes avsc track paths for every field; only pay for that once we know something is wrong.
+  if (type.isValid(value, { noUndeclaredFields: true })) return undefined
   let path: string | undefined
   type.isValid(value, {
     noUndeclaredFields: true,
@@ -145,7 +147,7 @@ function invalidPath(type: avro.Type, value: unknown): string | undefined {
       path ??= segments.reduce((out, s) => (/^\d+$/.test(s) ? `${out}[${s}]` : out === '' ? s : `${out}.${s}`), '')
     }
   })
-  return path
+  return path ?? '(record)'
 }
 
 export function createCodec(options: CodecOptions): AcmCodec {
