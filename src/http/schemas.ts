@@ -222,6 +222,11 @@ export const agreement = deepFreeze({
     },
     validFrom: timestamp('start of validity'),
     validUntil: timestamp('end of validity'),
+    sharedUserAttributes: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'user profile attributes that may be shared with the partner; every other one is stripped'
+    },
     limits: {
       type: 'object',
       additionalProperties: false,

@@ -4,11 +4,21 @@ import { describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pino from 'pino'
 import { errorCatalogue, type ErrorCode, GatewayError } from '../../src/errors.ts'
-import type { PendingRequest, RequestTrace, SendReceipt } from '../../src/gateway/service.ts'
+import type { Agreement } from '../../src/agreements/model.ts'
+import type {
+  Approver,
+  DeadLetter,
+  OutboundRequest,
+  PendingRequest,
+  RequestTrace,
+  SendReceipt,
+  TraceEvent
+} from '../../src/gateway/service.ts'
 import { buildHttpApp, type HttpAppDeps } from '../../src/http/app.ts'
 import { httpStatusOf } from '../../src/http/errors.ts'
 import { openApiDocument } from '../../src/http/openapi.ts'
 import { routeSpecs } from '../../src/http/routes.ts'
+import * as s from '../../src/http/schemas.ts'
 import { openApiFile, renderOpenApiFile } from '../../scripts/openapi-file.ts'
 import { agreementFixture, FakeGateway } from '../helpers/fake-gateway.ts'
 
@@ -539,6 +549,114 @@ describe('logging', () => {
     for (const call of calls) assert.equal(typeof call.durationMs, 'number')
     const failure = records.find((r) => r.msg === 'request failed')
     assert.equal((failure?.err as { message: string }).message, 'broker went away')
+    await app.close()
+  })
+})
+
+describe('schemas', () => {
+  // `satisfies Record<keyof T, 0>` fails the typecheck when a field is added to or removed from the service's
+  // types, and the assertions fail when the schema does not list exactly those fields: answers cannot silently
+  // lose a field the service returns.
+  const fields = (schema: unknown) => Object.keys((schema as { properties: object }).properties).sort()
+  const keys = (shape: Record<string, 0>) => Object.keys(shape).sort()
+
+  test('every shape of src/gateway/service.ts is described field for field', () => {
+    assert.deepEqual(
+      fields(s.outboundRequest),
+      keys({
+        kind: 0,
+        partner: 0,
+        agreementId: 0,
+        requester: 0,
+        target: 0,
+        urgency: 0,
+        ttlSeconds: 0,
+        body: 0
+      } satisfies Record<keyof OutboundRequest, 0>)
+    )
+    assert.deepEqual(
+      fields(s.sendReceipt),
+      keys({ messageId: 0, topic: 0, acknowledged: 0 } satisfies Record<keyof SendReceipt, 0>)
+    )
+    assert.deepEqual(
+      fields(s.requestTrace),
+      keys({
+        messageId: 0,
+        direction: 0,
+        kind: 0,
+        partner: 0,
+        agreementId: 0,
+        status: 0,
+        outcome: 0,
+        expiresAt: 0,
+        events: 0
+      } satisfies Record<keyof RequestTrace, 0>)
+    )
+    assert.deepEqual(
+      fields(s.traceEvent),
+      keys({ at: 0, type: 0, detail: 0, items: 0 } satisfies Record<keyof TraceEvent, 0>)
+    )
+    assert.deepEqual(
+      fields(s.pendingRequest),
+      keys({
+        messageId: 0,
+        partner: 0,
+        kind: 0,
+        agreementId: 0,
+        requester: 0,
+        urgency: 0,
+        receivedAt: 0,
+        decideBy: 0,
+        body: 0
+      } satisfies Record<keyof PendingRequest, 0>)
+    )
+    assert.deepEqual(
+      fields(s.agreement),
+      keys({
+        id: 0,
+        partner: 0,
+        status: 0,
+        services: 0,
+        categories: 0,
+        validFrom: 0,
+        validUntil: 0,
+        sharedUserAttributes: 0,
+        limits: 0
+      } satisfies Record<keyof Agreement, 0>)
+    )
+    assert.deepEqual(
+      fields(s.deadLetter),
+      keys({
+        id: 0,
+        at: 0,
+        reasonCode: 0,
+        reason: 0,
+        original: 0,
+        partner: 0,
+        messageId: 0
+      } satisfies Record<keyof DeadLetter, 0>)
+    )
+    assert.deepEqual(
+      fields((s.deadLetter.properties as Record<string, unknown>).original),
+      keys({ topic: 0, partition: 0, offset: 0, key: 0, timestamp: 0 } satisfies Record<
+        keyof DeadLetter['original'],
+        0
+      >)
+    )
+    assert.deepEqual(
+      fields(s.mcServiceUser),
+      keys({ mcServiceId: 0, functionalAlias: 0 } satisfies Record<keyof Approver, 0>)
+    )
+  })
+
+  test('an agreement with every optional field comes back whole', async () => {
+    const full = agreementFixture({
+      validFrom: '2026-01-01T00:00:00Z',
+      validUntil: '2026-12-31T23:59:59Z',
+      sharedUserAttributes: ['displayName', 'organisation']
+    })
+    const app = buildHttpApp({ service: new FakeGateway({ agreements: [full] }) })
+    assert.deepEqual((await app.inject({ url: '/v1/agreements' })).json(), [full])
     await app.close()
   })
 })
