@@ -146,7 +146,17 @@ describe('negative table: every hostile or wrong record is refused with its code
   }
   const set = await schemas()
 
-  const cases: { name: string; code: string; path?: string; record: () => ConsumedRecord; seen?: boolean }[] = [
+  // The contract has no recursive schemas, so a value can nest only as deep as its schema; a receiver with a
+  // depth limit below that shows the guard acting in the decode path (guard.test.ts has the recursive case).
+  const shallow = await codecFor('bravo', { limits: { maxDepth: 3 } })
+  const cases: {
+    name: string
+    code: string
+    path?: string
+    record: () => ConsumedRecord
+    seen?: boolean
+    receiver?: typeof bravo
+  }[] = [
     {
       name: 'tampered body (one bit of the member list)',
       code: 'ACMGW_SIGNATURE_INVALID',
@@ -341,6 +351,12 @@ describe('negative table: every hostile or wrong record is refused with its code
       }
     },
     {
+      name: 'deeply nested: the value nests deeper than the receiver allows',
+      code: 'ACMGW_CODEC_TOO_DEEP',
+      receiver: shallow,
+      record: () => good()
+    },
+    {
       name: 'a negative string length',
       code: 'ACMGW_CODEC_INVALID',
       path: 'mcServiceIdList[0]',
@@ -380,7 +396,7 @@ describe('negative table: every hostile or wrong record is refused with its code
     test(`${c.name} → ${c.code}`, () => {
       const record = c.record()
       assert.throws(
-        () => bravo.decode(record, { now, seen: c.seen === true ? () => true : undefined }),
+        () => (c.receiver ?? bravo).decode(record, { now, seen: c.seen === true ? () => true : undefined }),
         rejects(c.code, c.path)
       )
     })
