@@ -10,6 +10,7 @@ import { registerPendingCommands } from './commands/pending.ts'
 import { registerSendCommand } from './commands/send.ts'
 import { registerTraceCommand } from './commands/trace.ts'
 import { registerSchemasCommands } from './commands/schemas.ts'
+import { registerRunCommand } from './commands/run.ts'
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('acmgw')
@@ -26,6 +27,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerPendingCommands(program, ctx)
   registerDlqCommands(program, ctx)
   registerAgreementsCommands(program, ctx)
+  registerRunCommand(program, ctx)
   for (const command of program.commands) command.exitOverride()
   return program
 }

@@ -1,0 +1,281 @@
+/**
+ * The composition root of a running gateway: reads the key material the configuration names, builds the codec,
+ * the Kafka producer and consumers, the adapter, the engine and the HTTP API, and stops them in reverse order.
+ */
+import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { Agreement, TopicCategory } from '../agreements/model.ts'
+import { createDirectoryAdapter } from '../adapters/directory.ts'
+import type { LocalSystemAdapter } from '../adapters/effects.ts'
+import { createWebhookAdapter } from '../adapters/webhook.ts'
+import { type AcmCodec, createCodec } from '../codec/codec.ts'
+import { topicCategories, topicName } from '../codec/catalogue.ts'
+import { loadSchemaSet } from '../codec/schema-files.ts'
+import { createEmbeddedWire } from '../codec/wire.ts'
+import { type GatewayConfig, parseDuration } from '../config/schema.ts'
+import { buildTrustStore } from '../envelope/pins.ts'
+import { createUnsealingKey } from '../envelope/sealing.ts'
+import { createRecordSigner } from '../envelope/signing.ts'
+import { GatewayError } from '../errors.ts'
+import { createKafkaClient } from '../kafka/client.ts'
+import {
+  type BatchConsumer,
+  createRecordProducer,
+  followStateTopics,
+  type InboundRecord,
+  type OutboundRecord,
+  type RecordProducer,
+  startBatchConsumer,
+  type StateFollower
+} from '../kafka/records.ts'
+import { readTextFile } from '../pki/store.ts'
+import { createEngine, type DeadLetterRecord, type Engine, type EngineEvent } from './engine.ts'
+import type { GatewayService } from './service.ts'
+import { applyStateRecord, emptyState, type GatewayState, stateRecord, type StateWrite } from './state.ts'
+
+/** The gateway's private topics (its principal alone may read and write them). */
+export function privateTopics(self: string): { state: string; deadLetters: string } {
+  return { state: `acm.${self}.state`, deadLetters: `acm.${self}.dlq` }
+}
+
+/** The consumer group the replicas of one gateway share. */
+export function gatewayGroup(self: string): string {
+  return `acmgw.${self}`
+}
+
+/** Topics a gateway reads: what each partner with a live agreement sends it, per category in scope. */
+export function inboundTopics(self: string, agreements: Iterable<Agreement>): string[] {
+  const topics = new Set<string>()
+  for (const a of agreements) {
+    if (a.status === 'TERMINATED') continue
+    const categories = new Set<TopicCategory>(['status', 'responses', ...a.categories])
+    for (const category of topicCategories) {
+      if (categories.has(category)) topics.add(topicName(a.partner, self, category))
+    }
+  }
+  return [...topics].sort()
+}
+
+async function buildCodec(config: GatewayConfig): Promise<AcmCodec> {
+  const self = config.system.id
+  const defaultCa = await readTextFile(config.kafka.tls.ca, 'CA certificate')
+  const partners = await Promise.all(
+    config.partners.map(async (p) => ({
+      systemId: p.id,
+      caPems: [p.ca === undefined ? defaultCa : await readTextFile(p.ca, `CA of ${p.id}`)],
+      signingCertificatePems: await Promise.all(
+        p.signingCertificates.map((f, i) => readTextFile(f, `partners.${p.id}.signingCertificates[${i}]`))
+      ),
+      encryptionCertificatePem: await readTextFile(p.encryptionCertificate, `partners.${p.id}.encryptionCertificate`)
+    }))
+  )
+  const encryption = config.encryption ?? { key: config.kafka.tls.key, certificate: config.kafka.tls.cert }
+  const schemas = await loadSchemaSet()
+  if (config.codec.mode === 'registry') {
+    const { createRegistryWireFromConfig } = await import('../codec/registry.ts')
+    const wire = await createRegistryWireFromConfig(schemas, config.codec.registry)
+    return finishCodec(config, schemas, wire, partners, encryption)
+  }
+  return finishCodec(config, schemas, createEmbeddedWire(schemas), partners, encryption)
+
+  async function finishCodec(
+    cfg: GatewayConfig,
+    set: Awaited<ReturnType<typeof loadSchemaSet>>,
+    wire: Parameters<typeof createCodec>[0]['wire'],
+    partnerCerts: Parameters<typeof buildTrustStore>[0],
+    keys: { key: string; certificate: string }
+  ): Promise<AcmCodec> {
+    return createCodec({
+      localSystem: self,
+      schemas: set,
+      wire,
+      signer: createRecordSigner(
+        self,
+        await readTextFile(cfg.signing.key, 'signing key'),
+        await readTextFile(cfg.signing.certificate, 'signing certificate')
+      ),
+      trust: buildTrustStore(partnerCerts),
+      unsealingKey: createUnsealingKey(
+        await readTextFile(keys.key, 'encryption key'),
+        await readTextFile(keys.certificate, 'encryption certificate')
+      ),
+      maxClockSkewMs: parseDuration(cfg.limits.maxClockSkew),
+      limits: { maxRecordBytes: cfg.limits.maxRecordBytes }
+    })
+  }
+}
+
+async function buildAdapter(config: GatewayConfig): Promise<LocalSystemAdapter> {
+  const adapter = config.adapter
+  switch (adapter.type) {
+    case 'directory':
+      return createDirectoryAdapter({ path: adapter.path })
+    case 'webhook':
+      return createWebhookAdapter({
+        url: adapter.url,
+        timeoutMs: parseDuration(adapter.timeout) ?? 5_000,
+        retries: adapter.retries,
+        backoffMs: parseDuration(adapter.backoff) ?? 200
+      })
+    case 'kafka':
+      throw new GatewayError(
+        'ACMGW_CONFIG_INVALID',
+        'adapter.type kafka is configured but not built into this gateway',
+        {
+          path: 'adapter.type'
+        }
+      )
+  }
+}
+
+export interface RunningGateway {
+  service: GatewayService
+  engine: Engine
+  state: GatewayState
+  /** Resolves when the inbound consumer has joined and the state has caught up. */
+  ready(): { ready: boolean; checks: Record<string, { ok: boolean; detail: string }> }
+  stop(): Promise<void>
+}
+
+export interface GatewayRuntimeDeps {
+  log: Logger
+  onEvent?: (event: EngineEvent) => void
+  /** Unique per replica; default a random UUID. */
+  instanceId?: string
+  sweepIntervalMs?: number
+}
+
+function stateValue(write: StateWrite): Buffer | null {
+  return write.value === undefined ? null : Buffer.from(JSON.stringify(write.value))
+}
+
+export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDeps): Promise<RunningGateway> {
+  const self = config.system.id
+  const log = deps.log.child({ system: self })
+  const topics = privateTopics(self)
+  const instance = deps.instanceId ?? randomUUID()
+  const codec = await buildCodec(config)
+  const kafka = await createKafkaClient(
+    {
+      brokers: config.kafka.brokers,
+      tls: { caFile: config.kafka.tls.ca, certFile: config.kafka.tls.cert, keyFile: config.kafka.tls.key },
+      clientId: config.kafka.clientId ?? gatewayGroup(self)
+    },
+    { logger: log }
+  )
+  const state = emptyState()
+  const deadLetters = new Map<string, DeadLetterRecord>()
+  const stops: (() => Promise<void>)[] = []
+  const stopAll = async () => {
+    for (const stop of stops.reverse())
+      await stop().catch((error: unknown) => log.warn({ err: String(error) }, 'stop failed'))
+  }
+  try {
+    const producer: RecordProducer = await createRecordProducer(kafka)
+    stops.push(() => producer.close())
+    const follower: StateFollower = await followStateTopics(kafka, {
+      groupId: `${gatewayGroup(self)}.state.${instance}`,
+      topics: [topics.state, topics.deadLetters],
+      apply: (record: InboundRecord) => {
+        if (record.topic === topics.deadLetters) {
+          if (record.value !== null) {
+            const letter = JSON.parse(record.value.toString()) as DeadLetterRecord
+            deadLetters.set(letter.id, letter)
+          }
+          return
+        }
+        if (record.key !== null) applyStateRecord(state, record.key.toString(), record.value?.toString() ?? null)
+      },
+      onCrash: (error) => log.error({ err: String(error) }, 'state follower crashed')
+    })
+    stops.push(() => follower.stop())
+    await follower.caughtUp
+
+    const publish = async (batch: {
+      records?: OutboundRecord[]
+      state?: StateWrite[]
+      deadLetters?: DeadLetterRecord[]
+    }) => {
+      await producer.send([
+        ...(batch.records ?? []),
+        ...(batch.deadLetters ?? []).map((d) => ({
+          topic: topics.deadLetters,
+          key: Buffer.from(d.id),
+          value: Buffer.from(JSON.stringify(d))
+        })),
+        ...(batch.state ?? []).map((w) => ({ topic: topics.state, key: Buffer.from(w.key), value: stateValue(w) }))
+      ])
+    }
+
+    // Agreements named in the configuration seed the state once; afterwards the state is authoritative.
+    const seeds = config.agreements.filter((a) => !state.agreements.has(a.id))
+    if (seeds.length > 0) {
+      for (const a of seeds) state.agreements.set(a.id, a)
+      await publish({ state: seeds.map((a) => stateRecord('agreement', a.id, a)) })
+    }
+
+    const adapter = await buildAdapter(config)
+    stops.push(() => adapter.close())
+    const engine = createEngine({
+      config,
+      codec,
+      adapter,
+      io: { publish },
+      state,
+      deadLetters,
+      log,
+      onEvent: deps.onEvent
+    })
+
+    let assigned = false
+    let consumerError: string | undefined
+    const consumer: BatchConsumer = await startBatchConsumer(kafka, {
+      groupId: gatewayGroup(self),
+      topics: inboundTopics(self, state.agreements.values()),
+      handle: async (batch) => {
+        assigned = true
+        let done: string | undefined
+        for (const record of batch.records) {
+          if (batch.isStale()) break
+          await engine.handleRecord(record)
+          done = record.offset
+          await batch.heartbeat()
+        }
+        return done
+      },
+      onCrash: (error) => {
+        consumerError = error.message
+        log.error({ err: error.message }, 'inbound consumer crashed')
+      }
+    })
+    stops.push(() => consumer.stop())
+    assigned = true
+
+    const sweepTimer = setInterval(() => {
+      engine.sweep().catch((error: unknown) => log.warn({ err: String(error) }, 'sweep failed'))
+    }, deps.sweepIntervalMs ?? 5_000)
+    sweepTimer.unref()
+    stops.push(() => Promise.resolve(clearInterval(sweepTimer)))
+    log.info(
+      { topics: inboundTopics(self, state.agreements.values()).length, agreements: state.agreements.size },
+      'gateway started'
+    )
+
+    return {
+      service: engine.service,
+      engine,
+      state,
+      ready: () => ({
+        ready: assigned && consumerError === undefined,
+        checks: {
+          consumer: { ok: assigned && consumerError === undefined, detail: consumerError ?? 'running' },
+          state: { ok: true, detail: `${state.agreements.size} agreements, ${state.pending.size} pending` }
+        }
+      }),
+      stop: stopAll
+    }
+  } catch (error) {
+    await stopAll()
+    throw error
+  }
+}
