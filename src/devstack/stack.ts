@@ -140,7 +140,7 @@ async function ensurePki(pkiDir: string, systems: readonly string[]): Promise<Re
 async function knownGateways(pkiDir: string, systems: readonly string[]): Promise<Record<string, TlsFiles>> {
   const ids = new Set(systems)
   for (const name of await readdir(pkiDir)) {
-    const match = /^gateway\.(.+)\.crt$/.exec(name)
+    const match = /^gateway\.([a-z][a-z0-9-]{1,31})\.crt$/.exec(name)
     if (match?.[1] !== undefined) ids.add(match[1])
   }
   return Object.fromEntries([...ids].sort().map((id) => [id, gatewayTlsFiles(pkiDir, id)]))

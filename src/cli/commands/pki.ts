@@ -25,7 +25,7 @@ export function registerPkiCommands(program: Command, ctx: CliContext): void {
   pki
     .command('init')
     .description(
-      'write a development CA, a broker certificate, an admin certificate and one gateway certificate per system'
+      'write a development CA, a broker certificate, an admin certificate and, per system, a gateway TLS certificate and an Ed25519 message-signing certificate'
     )
     .requiredOption('--dir <dir>', 'folder for the certificates and keys')
     .option('--systems <ids>', 'comma-separated system ids, e.g. nl-police,be-police', parseList, [])
@@ -49,7 +49,7 @@ export function registerPkiCommands(program: Command, ctx: CliContext): void {
 
   pki
     .command('issue')
-    .description("add one system's gateway certificate, signed by the folder's CA")
+    .description("add one system's gateway TLS and signing certificates, signed by the folder's CA")
     .requiredOption('--dir <dir>', 'folder holding ca.crt and ca.key')
     .requiredOption('--system <id>', 'system id')
     .option('--days <n>', 'validity in days', positiveDays, defaultValidity.leafDays)
