@@ -198,6 +198,14 @@ export const gatewayConfigSchema = z
       .default({ default: 'pending', rules: [], pendingTtl: '24h' })
       .describe('local policy: which incoming requests are decided automatically and which wait for a person'),
     adapter: adapter.default({ type: 'directory', path: 'directory' }),
+    localRequests: z
+      .object({
+        topic: z.string().min(1).describe('JSON requests from the local MCX core (the body of POST /v1/requests)'),
+        resultsTopic: z.string().min(1).describe('where the gateway answers each one: receipt or error, same key')
+      })
+      .strict()
+      .optional()
+      .describe('a local Kafka topic as a third way in for the MCX core, besides the HTTP API and acmgw send'),
     http: z
       .object({
         host: z.string().default('127.0.0.1'),

@@ -7,6 +7,7 @@ import type { Logger } from 'pino'
 import type { Agreement, TopicCategory } from '../agreements/model.ts'
 import { createDirectoryAdapter } from '../adapters/directory.ts'
 import type { LocalSystemAdapter } from '../adapters/effects.ts'
+import { createKafkaTopicAdapter } from '../adapters/kafka-topic.ts'
 import { createWebhookAdapter } from '../adapters/webhook.ts'
 import { type AcmCodec, createCodec } from '../codec/codec.ts'
 import { topicCategories, topicName } from '../codec/catalogue.ts'
@@ -16,7 +17,6 @@ import { type GatewayConfig, parseDuration } from '../config/schema.ts'
 import { buildTrustStore } from '../envelope/pins.ts'
 import { createUnsealingKey } from '../envelope/sealing.ts'
 import { createRecordSigner } from '../envelope/signing.ts'
-import { GatewayError } from '../errors.ts'
 import { createKafkaClient } from '../kafka/client.ts'
 import {
   type BatchConsumer,
@@ -30,6 +30,7 @@ import {
 } from '../kafka/records.ts'
 import { readTextFile } from '../pki/store.ts'
 import { createEngine, type DeadLetterRecord, type Engine, type EngineEvent } from './engine.ts'
+import { handleLocalRequest } from './local-requests.ts'
 import type { GatewayService } from './service.ts'
 import { applyStateRecord, emptyState, type GatewayState, stateRecord, type StateWrite } from './state.ts'
 
@@ -105,7 +106,7 @@ async function buildCodec(config: GatewayConfig): Promise<AcmCodec> {
   }
 }
 
-async function buildAdapter(config: GatewayConfig): Promise<LocalSystemAdapter> {
+async function buildAdapter(config: GatewayConfig, producer: RecordProducer): Promise<LocalSystemAdapter> {
   const adapter = config.adapter
   switch (adapter.type) {
     case 'directory':
@@ -118,13 +119,7 @@ async function buildAdapter(config: GatewayConfig): Promise<LocalSystemAdapter> 
         backoffMs: parseDuration(adapter.backoff) ?? 200
       })
     case 'kafka':
-      throw new GatewayError(
-        'ACMGW_CONFIG_INVALID',
-        'adapter.type kafka is configured but not built into this gateway',
-        {
-          path: 'adapter.type'
-        }
-      )
+      return createKafkaTopicAdapter({ topic: adapter.topic, send: (records) => producer.send(records) })
   }
 }
 
@@ -214,7 +209,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
       await publish({ state: seeds.map((a) => stateRecord('agreement', a.id, a)) })
     }
 
-    const adapter = await buildAdapter(config)
+    const adapter = await buildAdapter(config, producer)
     stops.push(() => adapter.close())
     const engine = createEngine({
       config,
@@ -250,6 +245,25 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
     })
     stops.push(() => consumer.stop())
     assigned = true
+
+    const local = config.localRequests
+    if (local !== undefined) {
+      const localConsumer = await startBatchConsumer(kafka, {
+        groupId: `${gatewayGroup(self)}.local`,
+        topics: [local.topic],
+        handle: async (batch) => {
+          let done: string | undefined
+          for (const record of batch.records) {
+            if (batch.isStale()) break
+            await producer.send([await handleLocalRequest(engine.service, record, local.resultsTopic)])
+            done = record.offset
+          }
+          return done
+        },
+        onCrash: (error) => log.error({ err: error.message }, 'local request consumer crashed')
+      })
+      stops.push(() => localConsumer.stop())
+    }
 
     const sweepTimer = setInterval(() => {
       engine.sweep().catch((error: unknown) => log.warn({ err: String(error) }, 'sweep failed'))
