@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { ItemResult } from '../adapters/effects.ts'
-import type { AcmKind } from '../codec/catalogue.ts'
+import { type AcmKind, kinds } from '../codec/catalogue.ts'
 import type { AcmMessage, Envelope, McServiceUser, Urgency } from '../envelope/envelope.ts'
 
 /** Answers get ids derived from the request: a redelivered request yields the very same answer ids. */
@@ -41,7 +41,12 @@ function answerEnvelope(ctx: AnswerContext, kind: AcmKind, stage: string): Envel
     expiresAt: ctx.now + ctx.ttlMs,
     urgency: request.urgency,
     requester: ctx.approver ?? acmServerIdentity(ctx.self),
-    target: { mcServiceId: request.requester.mcServiceId, functionalAlias: request.requester.functionalAlias },
+    // Answers go to the requester (3GPP: the authorised primary user the response is addressed to), where the
+    // kind carries a target at all.
+    target:
+      kinds[kind].target === 'none'
+        ? null
+        : { mcServiceId: request.requester.mcServiceId, functionalAlias: request.requester.functionalAlias },
     approver: ctx.approver,
     entityKey: request.entityKey,
     entityVersion: request.entityVersion
