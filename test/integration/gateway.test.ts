@@ -3,7 +3,7 @@
  * termination, crashes and poison records.
  */
 import assert from 'node:assert/strict'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { readDirectory } from '../../src/adapters/directory.ts'
@@ -182,5 +182,46 @@ describe('decisions, agreement states and bad input', () => {
     assert.match(letter.reasonCode, /^ACMGW_(CODEC|SIGNATURE)_/)
     const redrive = await b.service.redrive(letter.id)
     assert.equal(redrive.redriven, false, 'garbage stays garbage')
+  })
+})
+
+describe('replicas', () => {
+  test('two replicas of one gateway share the inbound work, and each request is applied by exactly one', async (t) => {
+    const pair = await gatewayPair(t, { categories: ['migration'] })
+    const a = await runGateway(t, pair.configA)
+    const first = await runGateway(t, pair.configB)
+    const secondConfig = pair.configB.replace(/\.yaml$/, '.replica.yaml')
+    const yaml = await readFile(pair.configB, 'utf8')
+    await writeFile(secondConfig, yaml.replace(`${pair.b}-directory`, `${pair.b}-directory-replica`))
+    const second = await runGateway(t, secondConfig)
+    const ids: string[] = []
+    for (let i = 0; i < 40; i++) {
+      const receipt = await a.service.send({
+        kind: 'MIGRATION_USERS_ADD',
+        partner: pair.b,
+        agreementId: pair.agreementId,
+        requester,
+        body: {
+          users: [
+            {
+              mcServiceId: `sip:u${i}@a.example`,
+              partnerMcServiceId: null,
+              services: ['MCPTT'],
+              validFrom: null,
+              validUntil: null
+            }
+          ]
+        }
+      })
+      ids.push(receipt.messageId)
+    }
+    await waitFor('every answer', () => ids.every((id) => a.service.trace(id)?.status === 'answered'), 60_000)
+    const applied = async (dir: string) =>
+      Object.keys((await readDirectory(dir)).applied).filter((k) => k.startsWith(`${pair.a}/`))
+    const one = await applied(first.directory)
+    const two = await applied(second.directory)
+    assert.equal(one.length + two.length, ids.length, 'every request applied once in total')
+    assert.equal(new Set([...one, ...two]).size, ids.length, 'no request applied by both replicas')
+    assert.ok(one.length > 0 && two.length > 0, `both replicas worked (${one.length} + ${two.length})`)
   })
 })
