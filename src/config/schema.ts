@@ -237,7 +237,22 @@ export const gatewayConfigSchema = z
         maxClockSkew: '5m',
         processingAttempts: 3
       })
-      .describe('bounds that keep a gateway safe from hostile or stuck input')
+      .describe('bounds that keep a gateway safe from hostile or stuck input'),
+    ops: z
+      .object({
+        lagInterval: duration('how often the lag monitor samples the links into this gateway').default('30s'),
+        lagThreshold: duration('a link is LAGGING when its oldest unconsumed record is older than this').default('60s'),
+        stalledIntervals: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(3)
+          .describe('a link is STALLED when it has lag and its committed offset did not move for this many intervals')
+      })
+      .strict()
+      .default({ lagInterval: '30s', lagThreshold: '60s', stalledIntervals: 3 })
+      .describe('the operators’ view: lag monitoring, metrics and the status page (docs/operations.md)')
   })
   .strict()
   .superRefine((config, ctx) => {

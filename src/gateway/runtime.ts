@@ -18,6 +18,7 @@ import { buildTrustStore } from '../envelope/pins.ts'
 import { createUnsealingKey } from '../envelope/sealing.ts'
 import { createRecordSigner } from '../envelope/signing.ts'
 import { createKafkaClient } from '../kafka/client.ts'
+import { createLagReader } from '../kafka/lag.ts'
 import {
   type BatchConsumer,
   createRecordProducer,
@@ -28,6 +29,8 @@ import {
   startBatchConsumer,
   type StateFollower
 } from '../kafka/records.ts'
+import { linksFromTopics, type LinkLag } from '../ops/lag.ts'
+import { type LagMonitor, startLagMonitor } from '../ops/monitor.ts'
 import { readTextFile } from '../pki/store.ts'
 import { createEngine, type DeadLetterRecord, type Engine, type EngineEvent } from './engine.ts'
 import { handleLocalRequest } from './local-requests.ts'
@@ -127,6 +130,8 @@ export interface RunningGateway {
   service: GatewayService
   engine: Engine
   state: GatewayState
+  /** Lag of the links into this gateway, sampled every ops.lagInterval, with the last hour's history. */
+  lag: LagMonitor
   /** Resolves when the inbound consumer has joined and the state has caught up. */
   ready(): { ready: boolean; checks: Record<string, { ok: boolean; detail: string }> }
   stop(): Promise<void>
@@ -138,6 +143,8 @@ export interface GatewayRuntimeDeps {
   /** Unique per replica; default a random UUID. */
   instanceId?: string
   sweepIntervalMs?: number
+  /** Called after each lag sample (metrics). */
+  onLag?: (links: readonly LinkLag[]) => void
 }
 
 function stateValue(write: StateWrite): Buffer | null {
@@ -224,9 +231,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
 
     let assigned = false
     let consumerError: string | undefined
+    const subscribed = inboundTopics(self, state.agreements.values())
     const consumer: BatchConsumer = await startBatchConsumer(kafka, {
       groupId: gatewayGroup(self),
-      topics: inboundTopics(self, state.agreements.values()),
+      topics: subscribed,
       handle: async (batch) => {
         assigned = true
         let done: string | undefined
@@ -265,6 +273,24 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
       stops.push(() => localConsumer.stop())
     }
 
+    // Lag of what this gateway consumes (the topics it subscribed to at start), read like an outsider would.
+    const lagReader = createLagReader(kafka, {
+      self,
+      group: gatewayGroup(self),
+      probeGroupPrefix: `${gatewayGroup(self)}.state.lag-`
+    })
+    const lagLinks = linksFromTopics(self, subscribed)
+    const lag = startLagMonitor({
+      intervalMs: Math.max(100, parseDuration(config.ops.lagInterval) ?? 30_000),
+      thresholdMs: parseDuration(config.ops.lagThreshold) ?? 60_000,
+      stalledIntervals: config.ops.stalledIntervals,
+      sample: () => lagReader.sample(lagLinks),
+      close: () => lagReader.close(),
+      onUpdate: deps.onLag,
+      onError: (error) => log.warn({ err: error instanceof Error ? error.message : String(error) }, 'lag sample failed')
+    })
+    stops.push(() => lag.stop())
+
     const sweepTimer = setInterval(() => {
       engine.sweep().catch((error: unknown) => log.warn({ err: String(error) }, 'sweep failed'))
     }, deps.sweepIntervalMs ?? 5_000)
@@ -279,6 +305,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
       service: engine.service,
       engine,
       state,
+      lag,
       ready: () => ({
         ready: assigned && consumerError === undefined,
         checks: {
