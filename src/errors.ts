@@ -79,8 +79,15 @@ export const errorCatalogue = {
     summary: 'the plan holds a change this tool must not make (fewer partitions…)'
   },
   ACMGW_TOPICS_PRUNE_UNCONFIRMED: { exitCode: 64, summary: '--prune would delete topics and --yes was not given' },
-  ACMGW_TOPICS_APPLY_INCOMPLETE: { exitCode: 70, summary: 'after apply the cluster still differs from the plan' }
+  ACMGW_TOPICS_APPLY_INCOMPLETE: { exitCode: 70, summary: 'after apply the cluster still differs from the plan' },
   // --- end of the topics block
+  // --- audit log (issue 6, item 4)
+  ACMGW_AUDIT_TAMPERED: {
+    exitCode: 65,
+    summary: 'an audit log does not verify: an entry was modified, removed, reordered, inserted or cut off'
+  },
+  ACMGW_AUDIT_WRITE_FAILED: { exitCode: 74, summary: 'an audit entry could not be written and synced to disk' }
+  // --- end of the audit block
 } as const satisfies Record<string, { exitCode: number; summary: string }>
 
 export type ErrorCode = keyof typeof errorCatalogue

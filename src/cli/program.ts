@@ -11,6 +11,7 @@ import { registerSendCommand } from './commands/send.ts'
 import { registerTraceCommand } from './commands/trace.ts'
 import { registerSchemasCommands } from './commands/schemas.ts'
 import { registerRunCommand } from './commands/run.ts'
+import { registerAuditCommands } from './commands/audit.ts'
 import { registerLagCommand } from './commands/lag.ts'
 
 export function buildProgram(ctx: CliContext): Command {
@@ -29,6 +30,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDlqCommands(program, ctx)
   registerAgreementsCommands(program, ctx)
   registerRunCommand(program, ctx)
+  registerAuditCommands(program, ctx)
   registerLagCommand(program, ctx)
   for (const command of program.commands) command.exitOverride()
   return program

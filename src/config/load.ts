@@ -77,7 +77,9 @@ function resolvePaths(config: GatewayConfig, base: string): GatewayConfig {
     })),
     adapter:
       config.adapter.type === 'directory' ? { ...config.adapter, path: at(config.adapter.path) } : config.adapter,
-    http: { ...config.http, tokenFile: atOptional(config.http.tokenFile) }
+    http: { ...config.http, tokenFile: atOptional(config.http.tokenFile) },
+    // Named after the system so that two gateways configured in one folder never share a chain.
+    audit: { file: at(config.audit.file ?? `${config.system.id}.audit.jsonl`) }
   }
 }
 

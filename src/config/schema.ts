@@ -215,6 +215,15 @@ export const gatewayConfigSchema = z
       .strict()
       .default({ host: '127.0.0.1', port: 8080 })
       .describe('the API for the local MCX core, health, metrics and the status page'),
+    audit: z
+      .object({
+        file: file(
+          'the hash-chained audit log, JSON Lines; default <system id>.audit.jsonl next to the config file'
+        ).optional()
+      })
+      .strict()
+      .default({})
+      .describe('append-only audit log of every request, decision, rejection and status change (docs/audit.md)'),
     limits: z
       .object({
         maxRecordBytes: z.number().int().min(1024).default(262_144).describe('larger records are dead-lettered'),

@@ -79,16 +79,34 @@ export interface EngineDeps {
 }
 
 export interface EngineEvent {
-  type: 'received' | 'sent' | 'applied' | 'rejected' | 'pending' | 'decided' | 'dead-lettered' | 'duplicate' | 'answer'
+  type:
+    | 'received'
+    | 'sent'
+    | 'applied'
+    | 'rejected'
+    | 'pending'
+    | 'decided'
+    | 'dead-lettered'
+    | 'duplicate'
+    | 'answer'
+    /** The local side of an agreement changed status (a local suspend, resume, terminate or proposal). */
+    | 'status-changed'
   direction: 'inbound' | 'outbound'
   partner: string | null
   kind: string | null
   messageId: string | null
   outcome?: string
   reasonCode?: string
+  /** Who decided: an MC service id; null or absent when nobody did (automatic). */
   approver?: string | null
+  /** The local policy rule behind an automatic decision; "(default)" for the policy default. */
+  rule?: string
+  agreementId?: string
   latencyMs?: number
 }
+
+/** The rule name reported when no policy rule matched and the default decided. */
+export const defaultRule = '(default)'
 
 export interface Engine {
   handleRecord(record: InboundRecord): Promise<void>
@@ -263,7 +281,8 @@ export function createEngine(deps: EngineDeps): Engine {
     decoded: DecodedMessage,
     record: InboundRecord,
     approver: McServiceUser | null,
-    handling: Handling
+    handling: Handling,
+    rule?: string
   ): Promise<void> {
     const env = decoded.message.envelope
     const ctx = { self, request: env, now: now(), ttlMs: answerTtlMs, approver }
@@ -313,7 +332,9 @@ export function createEngine(deps: EngineDeps): Engine {
         kind: env.kind,
         messageId: env.messageId,
         outcome: 'ACCEPTED',
-        approver: approver?.mcServiceId ?? null
+        approver: approver?.mcServiceId ?? null,
+        rule,
+        agreementId: agreement.id
       })
       return
     }
@@ -368,6 +389,7 @@ export function createEngine(deps: EngineDeps): Engine {
       messageId: env.messageId,
       outcome,
       approver: approver?.mcServiceId ?? null,
+      rule,
       latencyMs: now() - env.createdAt
     })
   }
@@ -383,7 +405,8 @@ export function createEngine(deps: EngineDeps): Engine {
     reasonCode: string,
     reason: string,
     handling: Handling,
-    approver: McServiceUser | null
+    approver: McServiceUser | null,
+    rule?: string
   ): Promise<void> {
     const env = decoded.message.envelope
     const ctx = { self, request: env, now: now(), ttlMs: answerTtlMs, approver }
@@ -407,7 +430,8 @@ export function createEngine(deps: EngineDeps): Engine {
       kind: env.kind,
       messageId: env.messageId,
       reasonCode,
-      approver: approver?.mcServiceId ?? null
+      approver: approver?.mcServiceId ?? null,
+      rule
     })
   }
 
@@ -471,16 +495,17 @@ export function createEngine(deps: EngineDeps): Engine {
         direction: 'inbound',
         partner: env.sourceSystem,
         kind: env.kind,
-        messageId: env.messageId
+        messageId: env.messageId,
+        rule: policy.rule ?? defaultRule
       })
       return
     }
     await io.publish({ records: [codec.encode(processIndication(ctx, 'BEING_ASSESSED', 'AUTOMATIC', null))] })
     if (policy.decision === 'reject') {
-      await rejectRequest(decoded, 'POLICY', policy.reason, 'AUTOMATIC', null)
+      await rejectRequest(decoded, 'POLICY', policy.reason, 'AUTOMATIC', null, policy.rule ?? defaultRule)
       return
     }
-    await applyAndAnswer(decoded, record, null, 'AUTOMATIC')
+    await applyAndAnswer(decoded, record, null, 'AUTOMATIC', policy.rule ?? defaultRule)
   }
 
   async function handleStatusNotice(decoded: DecodedMessage, kind: StatusKind): Promise<void> {
@@ -531,7 +556,8 @@ export function createEngine(deps: EngineDeps): Engine {
       partner: env.sourceSystem,
       kind,
       messageId: env.messageId,
-      outcome: next.status
+      outcome: next.status,
+      agreementId: current.id
     })
   }
 
@@ -574,6 +600,7 @@ export function createEngine(deps: EngineDeps): Engine {
         kind: trace.kind,
         messageId: trace.messageId,
         outcome,
+        approver: env.approver?.mcServiceId ?? null,
         latencyMs: now() - Date.parse(trace.events[0]?.at ?? iso(now()))
       })
     }
@@ -929,7 +956,7 @@ export function createEngine(deps: EngineDeps): Engine {
       const receipt = await sendMessage({ envelope, ...body }, 'status')
       // The local side changes at once, and a termination cascades locally too (DESIGN §6: both sides).
       const local: AgreementStatus = next.status
-      await applyLocalCooperation(current, local, messageId)
+      await applyLocalCooperation(current, local, messageId, kind, requester.mcServiceId)
       return receipt
     },
     deadLetters: () =>
@@ -956,7 +983,9 @@ export function createEngine(deps: EngineDeps): Engine {
   async function applyLocalCooperation(
     agreement: Agreement,
     status: AgreementStatus,
-    messageId: string
+    messageId: string,
+    kind: StatusKind,
+    requester: string
   ): Promise<void> {
     if (status === agreement.status) return
     const effects = cooperationEffects(agreement.id, status)
@@ -970,6 +999,16 @@ export function createEngine(deps: EngineDeps): Engine {
     })
     await io.publish({ state: [agreementWrite({ ...agreement, status })] })
     log.info({ agreementId: agreement.id, status, items: effects.map(itemOf) }, 'agreement status changed locally')
+    emit({
+      type: 'status-changed',
+      direction: 'outbound',
+      partner: agreement.partner,
+      kind,
+      messageId,
+      outcome: status,
+      approver: requester,
+      agreementId: agreement.id
+    })
   }
 
   return { handleRecord, sweep, service }

@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Agreement, TopicCategory } from '../agreements/model.ts'
 import { createDirectoryAdapter } from '../adapters/directory.ts'
+import { auditListener, withAuditFlush } from '../audit/gateway.ts'
+import { openAuditFile } from '../audit/file.ts'
 import type { LocalSystemAdapter } from '../adapters/effects.ts'
 import { createKafkaTopicAdapter } from '../adapters/kafka-topic.ts'
 import { createWebhookAdapter } from '../adapters/webhook.ts'
@@ -32,7 +34,8 @@ import {
 import { linksFromTopics, type LinkLag } from '../ops/lag.ts'
 import { type LagMonitor, startLagMonitor } from '../ops/monitor.ts'
 import { readTextFile } from '../pki/store.ts'
-import { createEngine, type DeadLetterRecord, type Engine, type EngineEvent } from './engine.ts'
+import { createEngine, type DeadLetterRecord, type Engine } from './engine.ts'
+import { composeEventListeners, type EngineEventListener } from './event-listeners.ts'
 import { handleLocalRequest } from './local-requests.ts'
 import type { GatewayService } from './service.ts'
 import { applyStateRecord, emptyState, type GatewayState, stateRecord, type StateWrite } from './state.ts'
@@ -139,7 +142,8 @@ export interface RunningGateway {
 
 export interface GatewayRuntimeDeps {
   log: Logger
-  onEvent?: (event: EngineEvent) => void
+  /** Engine events for metrics and the like; several listeners may be given. The audit log listens anyway. */
+  onEvent?: EngineEventListener | readonly EngineEventListener[]
   /** Unique per replica; default a random UUID. */
   instanceId?: string
   sweepIntervalMs?: number
@@ -173,6 +177,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
       await stop().catch((error: unknown) => log.warn({ err: String(error) }, 'stop failed'))
   }
   try {
+    // First: a log that does not verify stops the start before anything is consumed. Closed last.
+    const audit = await openAuditFile(config.audit.file ?? `${self}.audit.jsonl`)
+    stops.push(() => audit.close())
     const producer: RecordProducer = await createRecordProducer(kafka)
     stops.push(() => producer.close())
     const follower: StateFollower = await followStateTopics(kafka, {
@@ -226,8 +233,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
       state,
       deadLetters,
       log,
-      onEvent: deps.onEvent
+      onEvent: composeEventListeners(log, [auditListener(audit, log), ...[deps.onEvent ?? []].flat()])
     })
+
+    const service = withAuditFlush(engine.service, audit)
 
     let assigned = false
     let consumerError: string | undefined
@@ -244,6 +253,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
           done = record.offset
           await batch.heartbeat()
         }
+        // Offsets are committed only once the batch's audit entries are on disk.
+        await audit.flush()
         return done
       },
       onCrash: (error) => {
@@ -263,7 +274,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
           let done: string | undefined
           for (const record of batch.records) {
             if (batch.isStale()) break
-            await producer.send([await handleLocalRequest(engine.service, record, local.resultsTopic)])
+            await producer.send([await handleLocalRequest(service, record, local.resultsTopic)])
             done = record.offset
           }
           return done
@@ -302,7 +313,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
     )
 
     return {
-      service: engine.service,
+      service,
       engine,
       state,
       lag,
