@@ -47,6 +47,11 @@ export interface BrokerSettings {
   ports: Pick<StackPorts, 'broker' | 'controller'>
   files: BrokerFiles
   nodeId?: number
+  /**
+   * Benchmarks only (TLS vs plaintext): an extra PLAINTEXT listener on 127.0.0.1 at this port. Off by default;
+   * it has no client certificate, so every client on it is User:ANONYMOUS and only ACLs naming that may pass.
+   */
+  plaintextPort?: number
 }
 
 /**
@@ -61,14 +66,22 @@ export const superUsers = [`User:${brokerCommonName}`, `User:${adminCommonName}`
 export function renderServerProperties(settings: BrokerSettings): string {
   const nodeId = settings.nodeId ?? 1
   const { host, listenHost, ports, files } = settings
+  const plain = settings.plaintextPort
   const entries: [string, string | number | boolean][] = [
     ['process.roles', 'broker,controller'],
     ['node.id', nodeId],
     // Static voters: works for formatting without --standalone and is what the apache/kafka image uses.
     ['controller.quorum.voters', `${nodeId}@localhost:${ports.controller}`],
-    ['listeners', `SSL://${listenHost}:${ports.broker},CONTROLLER://localhost:${ports.controller}`],
-    ['advertised.listeners', `SSL://${host}:${ports.broker}`],
-    ['listener.security.protocol.map', 'SSL:SSL,CONTROLLER:SSL'],
+    [
+      'listeners',
+      `SSL://${listenHost}:${ports.broker},CONTROLLER://localhost:${ports.controller}` +
+        (plain === undefined ? '' : `,PLAINTEXT://127.0.0.1:${plain}`)
+    ],
+    [
+      'advertised.listeners',
+      `SSL://${host}:${ports.broker}` + (plain === undefined ? '' : `,PLAINTEXT://127.0.0.1:${plain}`)
+    ],
+    ['listener.security.protocol.map', 'SSL:SSL,CONTROLLER:SSL' + (plain === undefined ? '' : ',PLAINTEXT:PLAINTEXT')],
     ['controller.listener.names', 'CONTROLLER'],
     ['inter.broker.listener.name', 'SSL'],
     ['log.dirs', files.dataDir],

@@ -83,6 +83,8 @@ export interface StackUpOptions {
   registryHeapMb?: number
   readyTimeoutMs?: number
   onProgress?: (line: string) => void
+  /** Benchmarks only: an extra PLAINTEXT listener on 127.0.0.1 at this port (local mode). Off by default. */
+  plaintextPort?: number
 }
 
 const host = 'localhost'
@@ -199,6 +201,12 @@ export async function stackUp(options: StackUpOptions): Promise<StackInfo> {
   await assertPortFree(ports.controller, '127.0.0.1', 'KRaft controller listener')
   await assertPortFree(ports.registry, '127.0.0.1', 'schema registry')
   await assertPortFree(ports.registryManagement, '127.0.0.1', 'schema registry management')
+  if (options.plaintextPort !== undefined) {
+    if (options.mode !== 'local') {
+      throw new GatewayError('ACMGW_STACK_START_FAILED', 'a plaintext listener is offered in local mode only')
+    }
+    await assertPortFree(options.plaintextPort, '127.0.0.1', 'broker PLAINTEXT listener')
+  }
 
   await mkdir(paths.kafkaData, { recursive: true })
   await mkdir(paths.registryDir, { recursive: true })
@@ -246,6 +254,7 @@ async function startLocal(
       host,
       listenHost: 'localhost',
       ports,
+      plaintextPort: options.plaintextPort,
       files: {
         keystore: join(pkiDir, pkiLayout.brokerKeystore),
         truststore: join(pkiDir, pkiLayout.caCert),

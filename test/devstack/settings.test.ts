@@ -40,6 +40,26 @@ describe('broker server.properties', () => {
     assert.doesNotMatch([...rendered.values()].join(' '), /PLAINTEXT/)
   })
 
+  test('a plaintext listener exists only when a benchmark asks for one, on the loopback address', () => {
+    const withPlain = properties(
+      renderServerProperties({
+        host: 'localhost',
+        listenHost: 'localhost',
+        ports: { broker: 1111, controller: 2222 },
+        files: { keystore: '/k/broker.pem', truststore: '/k/ca.crt', dataDir: '/d' },
+        plaintextPort: 3333
+      })
+    )
+    assert.equal(
+      withPlain.get('listeners'),
+      'SSL://localhost:1111,CONTROLLER://localhost:2222,PLAINTEXT://127.0.0.1:3333'
+    )
+    assert.equal(withPlain.get('advertised.listeners'), 'SSL://localhost:1111,PLAINTEXT://127.0.0.1:3333')
+    assert.equal(withPlain.get('listener.security.protocol.map'), 'SSL:SSL,CONTROLLER:SSL,PLAINTEXT:PLAINTEXT')
+    assert.equal(withPlain.get('inter.broker.listener.name'), 'SSL')
+    assert.equal(withPlain.get('ssl.client.auth'), 'required')
+  })
+
   test('ACLs decide: StandardAuthorizer, no access without an ACL, only broker and admin are super users', () => {
     assert.equal(rendered.get('authorizer.class.name'), 'org.apache.kafka.metadata.authorizer.StandardAuthorizer')
     assert.equal(rendered.get('allow.everyone.if.no.acl.found'), 'false')
