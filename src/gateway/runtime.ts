@@ -147,6 +147,8 @@ export interface GatewayRuntimeDeps {
   /** Unique per replica; default a random UUID. */
   instanceId?: string
   sweepIntervalMs?: number
+  /** The local system adapter to use instead of the one the configuration names (benchmarks, embedding). */
+  adapter?: LocalSystemAdapter
   /** Called after each lag sample (metrics). */
   onLag?: (links: readonly LinkLag[]) => void
 }
@@ -223,7 +225,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
       await publish({ state: seeds.map((a) => stateRecord('agreement', a.id, a)) })
     }
 
-    const adapter = await buildAdapter(config, producer)
+    const adapter = deps.adapter ?? (await buildAdapter(config, producer))
     stops.push(() => adapter.close())
     const engine = createEngine({
       config,
