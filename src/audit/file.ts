@@ -6,7 +6,7 @@
  */
 import { mkdir, open, readFile } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { GatewayError, isErrnoException } from '../errors.ts'
 import {
   type AuditAnchor,
@@ -140,6 +140,9 @@ export interface AuditWriter {
   close(): Promise<void>
 }
 
+/** Logs open for appending in this process: a second writer on one file would fork its chain. */
+const openLogs = new Set<string>()
+
 export interface AuditWriterOptions {
   now?: () => number
 }
@@ -150,6 +153,14 @@ export interface AuditWriterOptions {
  */
 export async function openAuditFile(path: string, options: AuditWriterOptions = {}): Promise<AuditWriter> {
   const now = options.now ?? Date.now
+  const key = resolve(path)
+  if (openLogs.has(key)) {
+    throw new GatewayError(
+      'ACMGW_FILE_UNWRITABLE',
+      `the audit log ${path} is already open in this process; each gateway needs its own audit.file`,
+      { path }
+    )
+  }
   const verdict = await verifyAuditFile(path, { missingIsEmpty: true })
   if (!verdict.ok) {
     throw tamperedError(verdict, '; not continuing a chain that does not verify (see docs/audit.md)')
@@ -164,6 +175,11 @@ export async function openAuditFile(path: string, options: AuditWriterOptions = 
       path
     })
   }
+  if (openLogs.has(key)) {
+    await handle.close()
+    throw new GatewayError('ACMGW_FILE_UNWRITABLE', `the audit log ${path} was opened twice at once`, { path })
+  }
+  openLogs.add(key)
   let head = verdict.head.seq === 0 ? genesis : verdict.head
   const queue: string[] = []
   let draining: Promise<void> | undefined
@@ -214,6 +230,7 @@ export async function openAuditFile(path: string, options: AuditWriterOptions = 
       try {
         await writer.flush()
       } finally {
+        openLogs.delete(key)
         await handle.close()
       }
     }

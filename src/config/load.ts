@@ -2,7 +2,7 @@
  * Reads a gateway configuration file (YAML or JSON), validates it against the one schema and resolves every
  * file path relative to the file. Every problem is reported at once, each with its path.
  */
-import { dirname, isAbsolute, resolve } from 'node:path'
+import { basename, dirname, extname, isAbsolute, resolve } from 'node:path'
 import { parse, YAMLParseError } from 'yaml'
 import type { z } from 'zod'
 import { GatewayError } from '../errors.ts'
@@ -43,8 +43,12 @@ export function validateConfig(document: unknown, source: string): GatewayConfig
   )
 }
 
-/** Every `file(…)` field of the schema, rewritten to an absolute path. */
-function resolvePaths(config: GatewayConfig, base: string): GatewayConfig {
+/**
+ * Every `file(…)` field of the schema, rewritten to an absolute path. The audit log defaults to the config
+ * file's name with `.audit.jsonl`: two gateways (or two replicas) configured in one folder never share a chain.
+ */
+function resolvePaths(config: GatewayConfig, file: string): GatewayConfig {
+  const base = dirname(file)
   const at = (p: string) => (isAbsolute(p) ? p : resolve(base, p))
   const atOptional = (p: string | undefined) => (p === undefined ? undefined : at(p))
   return {
@@ -78,8 +82,7 @@ function resolvePaths(config: GatewayConfig, base: string): GatewayConfig {
     adapter:
       config.adapter.type === 'directory' ? { ...config.adapter, path: at(config.adapter.path) } : config.adapter,
     http: { ...config.http, tokenFile: atOptional(config.http.tokenFile) },
-    // Named after the system so that two gateways configured in one folder never share a chain.
-    audit: { file: at(config.audit.file ?? `${config.system.id}.audit.jsonl`) }
+    audit: { file: at(config.audit.file ?? `${basename(file, extname(file))}.audit.jsonl`) }
   }
 }
 
@@ -95,5 +98,5 @@ export async function loadConfig(file: string): Promise<GatewayConfig> {
       path: file
     })
   }
-  return Object.freeze(resolvePaths(validateConfig(document, file), dirname(resolve(file))))
+  return Object.freeze(resolvePaths(validateConfig(document, file), resolve(file)))
 }

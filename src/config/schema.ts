@@ -218,7 +218,7 @@ export const gatewayConfigSchema = z
     audit: z
       .object({
         file: file(
-          'the hash-chained audit log, JSON Lines; default <system id>.audit.jsonl next to the config file'
+          'the hash-chained audit log, JSON Lines; default: the config file name with .audit.jsonl, e.g. gateway.audit.jsonl'
         ).optional()
       })
       .strict()

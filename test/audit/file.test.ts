@@ -108,6 +108,15 @@ describe('audit file', () => {
     assert.equal(await readFile(path, 'utf8'), broken.at(-1)?.text, 'a refused file is left as it was')
   })
 
+  test('a second writer on one file in the process is refused until the first closes', async () => {
+    const path = await freshLog()
+    const first = await openAuditFile(path)
+    await assert.rejects(openAuditFile(path), /already open in this process; each gateway needs its own audit\.file/)
+    await first.close()
+    const second = await openAuditFile(path)
+    await second.close()
+  })
+
   test('a path that is not a readable file is refused before anything is written', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'acmgw-audit-'))
     await assert.rejects(openAuditFile(dir), (error: unknown) => {

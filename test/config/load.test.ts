@@ -30,6 +30,7 @@ describe('gateway configuration', () => {
     assert.equal(config.kafka.tls.ca, join(dir, 'pki/ca.crt'))
     assert.equal(config.partners[0]?.signingCertificates[0], join(dir, 'pki/be.sign.crt'))
     assert.deepEqual(config.adapter, { type: 'directory', path: join(dir, 'directory') })
+    assert.equal(config.audit.file, join(dir, 'gateway.audit.jsonl'))
     assert.ok(Object.isFrozen(config))
   })
 
