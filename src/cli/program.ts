@@ -4,6 +4,7 @@ import type { CliContext } from './context.ts'
 import { registerDemoCommand } from './commands/demo.ts'
 import { registerKafkaCommands } from './commands/kafka.ts'
 import { registerPkiCommands } from './commands/pki.ts'
+import { registerTopicsCommands } from './commands/topics.ts'
 import { registerAgreementsCommands } from './commands/agreements.ts'
 import { registerDlqCommands } from './commands/dlq.ts'
 import { registerPendingCommands } from './commands/pending.ts'
@@ -22,6 +23,7 @@ export function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError('(add --help for usage)')
   registerPkiCommands(program, ctx)
   registerKafkaCommands(program, ctx)
+  registerTopicsCommands(program, ctx)
   registerSchemasCommands(program, ctx)
   registerDemoCommand(program, ctx)
   registerSendCommand(program, ctx)
