@@ -323,23 +323,23 @@ describe('acmgw topics against the real broker', () => {
     assert.match(first.err, /ACMGW_TOPICS_DRIFT/)
     const plan = jsonPlan(first)
     assert.equal(plan.topicsToCreate.length, 24)
-    assert.equal(plan.aclsToAdd.length, 96)
-    assert.equal(plan.desired.acls, 96)
+    assert.equal(plan.aclsToAdd.length, 99)
+    assert.equal(plan.desired.acls, 99)
     assert.deepEqual([plan.topicsToAlter, plan.aclsToRemove, plan.conflicts, plan.topicsRetained], [[], [], [], []])
     assert.ok(plan.topicsToCreate.every((topic) => topic.name.startsWith(`${ns}.acm.`)))
 
     const text = await topicsCli('plan', ns, file)
     assert.equal(text.code, 2)
     assert.match(text.out, /\ntopics to create \(24\)\n/)
-    assert.match(text.out, /\nACLs to add \(96\)\n/)
+    assert.match(text.out, /\nACLs to add \(99\)\n/)
     assert.match(
       text.out,
-      /\ndrift: 120 change\(s\): 24 topic\(s\) to create, 0 to alter, 0 to delete; 96 ACL\(s\) to add, 0 to remove$/
+      /\ndrift: 123 change\(s\): 24 topic\(s\) to create, 0 to alter, 0 to delete; 99 ACL\(s\) to add, 0 to remove$/
     )
 
     const applied = await topicsCli('apply', ns, file)
     assert.equal(applied.code, 0, applied.err)
-    assert.match(applied.out, /applied 120 change\(s\); the cluster matches/)
+    assert.match(applied.out, /applied 123 change\(s\); the cluster matches/)
 
     const second = await topicsCli('plan', ns, file)
     assert.equal(second.code, 0, second.err)
@@ -571,6 +571,7 @@ describe('acmgw topics against the real broker', () => {
     const topics = desired.topics.map((topic) => topic.name)
     const groups = ['alpha', 'bravo', 'charlie', 'nobody'].flatMap((id) => [
       `${ns}.acmgw.${id}`,
+      `${ns}.acmgw.${id}.local`,
       `${ns}.acmgw.${id}.state.probe`
     ])
     const cells: { principal: Principal; op: Operation; resource: string; expected: boolean; outcome?: Outcome }[] = []
@@ -651,7 +652,7 @@ describe('acmgw topics against the real broker', () => {
       ),
       []
     )
-    assert.equal(cells.length, 5 * (24 * 3 + 8))
+    assert.equal(cells.length, 5 * (24 * 3 + 12))
     // No IDEMPOTENT_WRITE anywhere: WRITE on one topic is what lets a gateway start an idempotent producer.
     assert.deepEqual(
       principals.map((p) => [p.name, p.idempotentProducer]),
@@ -665,12 +666,12 @@ describe('acmgw topics against the real broker', () => {
     )
 
     // The plan's grants, counted by hand from the agreements (A–B: 6 categories, A–C: 3, two private topics
-    // and two groups each): describe / write / read / join.
+    // and three groups each): describe / write / read / join.
     const expectedAllowed = {
-      admin: 24 * 3 + 8,
-      alpha: 20 + 11 + 11 + 2,
-      bravo: 14 + 8 + 8 + 2,
-      charlie: 8 + 5 + 5 + 2,
+      admin: 24 * 3 + 12,
+      alpha: 20 + 11 + 11 + 3,
+      bravo: 14 + 8 + 8 + 3,
+      charlie: 8 + 5 + 5 + 3,
       nobody: 0
     }
     for (const p of principals) {

@@ -12,7 +12,7 @@ test('desired prints every topic and grant of the example without a cluster, as 
   const text = await acmgw(['topics', 'desired', '--agreements', example])
   assert.equal(text.code, 0, text.err)
   assert.match(text.out, /^desired topics and ACLs: namespace \(none\), shared cluster\n\ntopics \(24\)\n/)
-  assert.match(text.out, /\nACLs \(96\)\n/)
+  assert.match(text.out, /\nACLs \(99\)\n/)
   const json = await acmgw(['topics', 'desired', '--agreements', example, '--cluster-of', 'de-fire', '--json'])
   const parsed = JSON.parse(json.out) as { clusterOf: string; topics: { name: string }[]; acls: unknown[] }
   assert.equal(parsed.clusterOf, 'de-fire')

@@ -53,6 +53,7 @@ function oracle(
       grant(system, ['READ', 'WRITE', 'DESCRIBE'], `TOPIC:LITERAL:${name}`)
     }
     grant(system, ['READ'], `GROUP:LITERAL:${lead}acmgw.${system}`)
+    grant(system, ['READ'], `GROUP:LITERAL:${lead}acmgw.${system}.local`)
     grant(system, ['READ'], `GROUP:PREFIXED:${lead}acmgw.${system}.state.`)
   }
   return { topics: topics.sort(), acls: acls.sort() }
@@ -74,7 +75,7 @@ describe('desired state from agreements', () => {
     )
     assert.deepEqual(actual(state), expected)
     assert.equal(state.topics.length, 12 + 6 + 6)
-    assert.equal(state.acls.length, 24 * 4 - 6 * 4 + 6 * 3 + 3 * 2)
+    assert.equal(state.acls.length, 18 * 4 + 6 * 3 + 3 * 3)
   })
 
   test('a category outside an agreement, or a pair without one, has no topic and no ACL', () => {
@@ -124,6 +125,7 @@ describe('desired state from agreements', () => {
           'acm.bravo.dlq',
           'acm.bravo.state',
           'acmgw.bravo',
+          'acmgw.bravo.local',
           'acmgw.bravo.state.'
         ])
         assert.equal(state.topics.filter((t) => t.owner.kind === 'link').length, 6)
@@ -233,6 +235,6 @@ describe('desired state from agreements', () => {
       state.topics.map((t) => t.name),
       ['acm.alpha.dlq', 'acm.alpha.state']
     )
-    assert.equal(state.acls.length, 3 + 3 + 2)
+    assert.equal(state.acls.length, 3 + 3 + 3)
   })
 })

@@ -291,7 +291,7 @@ describe('planning: desired vs actual', () => {
     actual.topics = actual.topics.filter((t) => t.name !== 'acm.bravo.dlq')
     actual.topics.push({ name: 'acm.alpha.bravo.users', partitions: 3, replicationFactor: 1, configs: {} })
     const text = renderPlan(planChanges(want, actual))
-    assert.match(text, /^topics and ACLs plan: namespace \(none\), shared cluster; desired 8 topics and 32 ACLs\n/)
+    assert.match(text, /^topics and ACLs plan: namespace \(none\), shared cluster; desired 8 topics and 34 ACLs\n/)
     assert.match(
       text,
       /\ntopics to create \(1\)\n {2}\+ {2}acm\.bravo\.dlq {2}partitions 1 {2}replicas 1 {2}cleanup\.policy=delete /
