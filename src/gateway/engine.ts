@@ -50,6 +50,7 @@ import {
   type StateWrite,
   stateRecord,
   type StoredRecord,
+  recordPlace,
   versionKey
 } from './state.ts'
 
@@ -173,10 +174,20 @@ export function createEngine(deps: EngineDeps): Engine {
     return stateRecord('trace', trace.messageId, next)
   }
 
+  /** Where each message in hand was read from, for the inbox entry that records it. */
+  const places = new Map<string, string>()
+
   function inbox(envelope: Envelope, outcome: InboxEntry['outcome']): StateWrite {
-    const entry: InboxEntry = { at: now(), kind: envelope.kind, outcome }
-    state.inbox.set(inboxKey(envelope.sourceSystem, envelope.messageId), entry)
-    return stateRecord('inbox', inboxKey(envelope.sourceSystem, envelope.messageId), entry)
+    const key = inboxKey(envelope.sourceSystem, envelope.messageId)
+    const entry: InboxEntry = {
+      at: now(),
+      kind: envelope.kind,
+      outcome,
+      record: places.get(key) ?? state.inbox.get(key)?.record
+    }
+    if (outcome !== 'pending') places.delete(key)
+    state.inbox.set(key, entry)
+    return stateRecord('inbox', key, entry)
   }
 
   function versionWrite(envelope: Envelope): StateWrite {
@@ -613,12 +624,25 @@ export function createEngine(deps: EngineDeps): Engine {
       return
     }
     let decoded: DecodedMessage
+    let checked: string | undefined
     try {
       decoded = codec.decode(
         { topic: record.topic, key: record.key, value: record.value, headers: record.headers },
-        { now: now(), seen: (source, id) => state.inbox.has(inboxKey(source, id)) }
+        {
+          now: now(),
+          seen: (source, id) => {
+            checked = inboxKey(source, id)
+            return state.inbox.has(checked)
+          }
+        }
       )
     } catch (error) {
+      const earlier = checked === undefined ? undefined : state.inbox.get(checked)
+      const redelivery = earlier?.record === undefined || earlier.record === recordPlace(record)
+      if (GatewayError.is(error) && error.code === 'ACMGW_ENVELOPE_REPLAYED' && !redelivery) {
+        await deadLetter(record, error.code, `${error.message}, first at ${earlier?.record ?? '?'}`)
+        return
+      }
       if (GatewayError.is(error) && error.code === 'ACMGW_ENVELOPE_REPLAYED') {
         log.info({ topic: record.topic, offset: record.offset }, 'duplicate delivery ignored')
         emit({
@@ -635,6 +659,7 @@ export function createEngine(deps: EngineDeps): Engine {
       return
     }
     const env = decoded.message.envelope
+    places.set(inboxKey(env.sourceSystem, env.messageId), recordPlace(record))
     emit({
       type: 'received',
       direction: 'inbound',

@@ -12,6 +12,15 @@ export interface InboxEntry {
   at: number
   kind: string
   outcome: 'applied' | 'rejected' | 'pending' | 'answered' | 'dead-lettered' | 'noted'
+  /**
+   * `<topic>/<partition>/<offset>` of the record that carried the message: the same id at the same place again is
+   * a redelivery (quietly skipped); the same id in a new record is a replay (dead-lettered).
+   */
+  record?: string
+}
+
+export function recordPlace(record: { topic: string; partition: number; offset: string }): string {
+  return `${record.topic}/${record.partition}/${record.offset}`
 }
 
 /** The raw record of a pending request, kept so that it can be verified again and applied when decided. */
