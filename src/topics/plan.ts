@@ -40,7 +40,10 @@ export interface Conflict {
 
 export interface PlanWarning {
   message: string
-  acl: AclBinding
+  /** The foreign ACL the warning is about, if any. */
+  acl?: AclBinding
+  /** The topic the warning is about, if any. */
+  topic?: string
 }
 
 export interface TopicsPlan {
@@ -159,16 +162,28 @@ export function planChanges(desired: DesiredState, actual: ActualState, options:
     .filter((acl) => !desiredAcls.has(aclKey(acl)))
     .sort(compareAcls)
 
-  const warnings: PlanWarning[] = actual.acls.flatMap((acl) => {
-    const reach = reachesManaged(acl, names)
-    if (reach === undefined) return []
-    return [
-      {
-        acl,
-        message: `${acl.permission} ${acl.principal} ${acl.operation} on ${reach} also covers the managed resources; this tool does not remove it`
-      }
-    ]
-  })
+  const warnings: PlanWarning[] = topicsToAlter.flatMap((alteration) =>
+    alteration.partitions === null
+      ? []
+      : [
+          {
+            topic: alteration.name,
+            message: `${alteration.name}: more partitions move keys to other partitions, so per-entity order is not kept across the change and a compacted topic keeps a stale latest value for moved keys; do it while the link is quiet`
+          }
+        ]
+  )
+  warnings.push(
+    ...actual.acls.flatMap((acl) => {
+      const reach = reachesManaged(acl, names)
+      if (reach === undefined) return []
+      return [
+        {
+          acl,
+          message: `${acl.permission} ${acl.principal} ${acl.operation} on ${reach} also covers the managed resources; this tool does not remove it`
+        }
+      ]
+    })
+  )
 
   const plan: Omit<TopicsPlan, 'drift'> = {
     namespace: names.namespace,

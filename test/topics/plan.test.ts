@@ -204,6 +204,8 @@ const cases: Case[] = [
     expect: (plan) => {
       assert.deepEqual(plan.topicsToAlter[0]?.partitions, { from: 1, to: 3 })
       assert.deepEqual(plan.topicsToAlter[0]?.configs, [])
+      assert.equal(plan.warnings[0]?.topic, 'acm.alpha.bravo.responses')
+      assert.match(plan.warnings[0]?.message ?? '', /more partitions move keys to other partitions/)
     }
   },
   {
