@@ -151,3 +151,26 @@ export async function tailFile(path: string, lines: number): Promise<string> {
     return '(no log)'
   }
 }
+
+/**
+ * One signal to one process the caller started (the fault suite: SIGKILL, SIGSTOP, SIGCONT). Only the pid is
+ * signalled, never its group. False when the process is gone.
+ */
+export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Resolves true once pid is gone, false if it still runs after `timeoutMs`. */
+export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) return false
+    await sleep(50)
+  }
+  return true
+}

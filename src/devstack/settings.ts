@@ -114,6 +114,49 @@ export function renderServerProperties(settings: BrokerSettings): string {
   return entries.map(([key, value]) => `${key}=${String(value)}`).join('\n') + '\n'
 }
 
+/** A node of a multi-node cluster (the fault suite): each node is broker and controller, the quorum static. */
+export interface ClusterSettings {
+  voters: readonly { nodeId: number; controllerPort: number }[]
+  /** Default 3 (at most the node count): topics, offsets and transaction state alike. */
+  replicationFactor?: number
+  /** Default 2 (at most the replication factor): with acks=all a write needs this many in-sync replicas. */
+  minInsyncReplicas?: number
+}
+
+/** What a cluster node changes in, or adds to, the single node's properties. */
+export function clusterOverrides(cluster: ClusterSettings): [string, string | number][] {
+  const replication = Math.min(cluster.replicationFactor ?? 3, cluster.voters.length)
+  const minIsr = Math.min(cluster.minInsyncReplicas ?? 2, replication)
+  return [
+    ['controller.quorum.voters', cluster.voters.map((v) => `${v.nodeId}@localhost:${v.controllerPort}`).join(',')],
+    ['default.replication.factor', replication],
+    ['min.insync.replicas', minIsr],
+    ['offsets.topic.replication.factor', replication],
+    ['transaction.state.log.replication.factor', replication],
+    ['transaction.state.log.min.isr', minIsr],
+    ['share.coordinator.state.topic.replication.factor', replication],
+    ['share.coordinator.state.topic.min.isr', minIsr],
+    // A frozen follower leaves the ISR after 10 s instead of 30 s, so acks=all writes stall less long.
+    ['replica.lag.time.max.ms', 10_000]
+  ]
+}
+
+/** The single node's properties with the cluster's quorum and replication settings in place. */
+export function renderClusterNodeProperties(settings: BrokerSettings, cluster: ClusterSettings): string {
+  const overrides = new Map(clusterOverrides(cluster))
+  const lines = renderServerProperties(settings)
+    .trimEnd()
+    .split('\n')
+    .map((line) => {
+      const key = line.slice(0, line.indexOf('='))
+      const value = overrides.get(key)
+      if (value === undefined) return line
+      overrides.delete(key)
+      return `${key}=${String(value)}`
+    })
+  return [...lines, ...[...overrides].map(([key, value]) => `${key}=${String(value)}`)].join('\n') + '\n'
+}
+
 export function renderLog4j2Properties(): string {
   return [
     'status = warn',
