@@ -126,12 +126,25 @@ function gatewayFiles(dir: string, ca: CertificateAuthority, systemId: string, v
   ]
 }
 
+const hostNamePattern = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/
+
+function assertHostName(value: string, where: string): string {
+  if (!hostNamePattern.test(value)) {
+    throw new GatewayError('ACMGW_PKI_INVALID', `${where} ${JSON.stringify(value)} is not a DNS host name`, {
+      path: where
+    })
+  }
+  return value
+}
+
 export interface PkiInitOptions {
   dir: string
   systems: readonly string[]
   force?: boolean
   caName?: string
   validity?: { caDays: number; leafDays: number }
+  /** Extra DNS names of the brokers (e.g. kafka-1,kafka-2,kafka-3 in docker-compose); localhost is always there. */
+  brokerHosts?: readonly string[]
 }
 
 /** `acmgw pki init`: a development CA, the broker and admin identities and one gateway identity (TLS and signing) per system. */
@@ -142,7 +155,7 @@ export async function initPki(options: PkiInitOptions): Promise<string[]> {
   const broker = issueLeafCertificate(ca, {
     commonName: brokerCommonName,
     role: 'server-and-client',
-    dnsNames: ['localhost'],
+    dnsNames: ['localhost', ...(options.brokerHosts ?? []).map((h, i) => assertHostName(h, `--broker-hosts[${i}]`))],
     ipAddresses: ['127.0.0.1'],
     validDays: leafDays
   })

@@ -227,3 +227,18 @@ describe('pki show', () => {
     )
   })
 })
+
+describe('pki init for a multi-broker cluster', () => {
+  test('--broker-hosts adds DNS names to the broker certificate; a bad name is refused by position', async () => {
+    const dir = await tempDir()
+    await initPki({ dir, systems: [], brokerHosts: ['kafka-1', 'kafka-2.acm.example'] })
+    const broker = new X509Certificate(await readFile(join(dir, pkiLayout.brokerCert)))
+    assert.equal(broker.checkHost('kafka-1'), 'kafka-1')
+    assert.equal(broker.checkHost('kafka-2.acm.example'), 'kafka-2.acm.example')
+    assert.equal(broker.checkHost('localhost'), 'localhost')
+    await assert.rejects(
+      initPki({ dir: await tempDir(), systems: [], brokerHosts: ['kafka_1'] }),
+      assertGatewayError('ACMGW_PKI_INVALID', /--broker-hosts\[0\] "kafka_1" is not a DNS host name/)
+    )
+  })
+})

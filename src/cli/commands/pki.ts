@@ -32,15 +32,30 @@ export function registerPkiCommands(program: Command, ctx: CliContext): void {
     .option('--days <n>', 'validity of the leaf certificates in days', positiveDays, defaultValidity.leafDays)
     .option('--ca-days <n>', 'validity of the CA certificate in days', positiveDays, defaultValidity.caDays)
     .option('--ca-name <cn>', 'common name of the CA', 'acmgw development CA')
+    .option(
+      '--broker-hosts <names>',
+      'extra DNS names in the broker certificate (localhost is always in it)',
+      parseList,
+      []
+    )
     .option('--force', 'overwrite existing files', false)
     .action(
-      async (o: { dir: string; systems: string[]; days: number; caDays: number; caName: string; force: boolean }) => {
+      async (o: {
+        dir: string
+        systems: string[]
+        days: number
+        caDays: number
+        caName: string
+        brokerHosts: string[]
+        force: boolean
+      }) => {
         written(
           await initPki({
             dir: resolve(ctx.cwd, o.dir),
             systems: o.systems,
             force: o.force,
             caName: o.caName,
+            brokerHosts: o.brokerHosts,
             validity: { caDays: o.caDays, leafDays: o.days }
           })
         )
