@@ -1,15 +1,21 @@
 /**
  * The audit log of two real gateways on the real broker: a request sent and answered automatically, another held
  * pending and approved by a person. Both logs verify (also through `acmgw audit verify`) and name the approver.
+ * And `acmgw topics apply --audit` recording the ACLs it adds and revokes.
  */
 import assert from 'node:assert/strict'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
+import { stringify } from 'yaml'
 import type { AuditEntry } from '../../src/audit/chain.ts'
+import type { TopicsPlan } from '../../src/topics/plan.ts'
 import { readAuditFile, verifyAuditFile } from '../../src/audit/file.ts'
 import { body } from '../helpers/acm.ts'
 import { acmgw } from '../helpers/cli.ts'
 import { gatewayPair, runGateway, waitFor } from '../helpers/gateway.ts'
+import { testStack, uniqueName } from '../helpers/stack.ts'
 
 const requester = { mcServiceId: 'sip:chief@a.example', functionalAlias: null }
 const duty = 'sip:duty@b.example'
@@ -99,5 +105,81 @@ describe('audit log on real gateways', () => {
     }
     assert.ok(atA.every((e) => e.partner === pair.b))
     assert.ok(atB.every((e) => e.partner === pair.a))
+  })
+})
+
+describe('ACL changes in the audit log', () => {
+  test('acmgw topics apply --audit records one entry per ACL added or removed, continuing the chain', async () => {
+    const info = await testStack()
+    const ns = uniqueName('audit')
+    const dir = await mkdtemp(join(tmpdir(), 'acmgw-audit-topics-'))
+    const agreements = join(dir, 'interconnection.yaml')
+    const log = join(dir, 'topics.audit.jsonl')
+    const write = (categories: string[]) =>
+      writeFile(
+        agreements,
+        stringify({
+          systems: [{ id: 'alpha' }, { id: 'bravo' }],
+          agreements: [{ id: 'ab', systems: ['alpha', 'bravo'], status: 'ACTIVE', categories }]
+        })
+      )
+    const apply = async () => {
+      const run = await acmgw([
+        'topics',
+        'apply',
+        '--stack',
+        info.dir,
+        '--namespace',
+        ns,
+        '--agreements',
+        agreements,
+        '--audit',
+        log,
+        '--json'
+      ])
+      assert.equal(run.code, 0, run.err)
+      return JSON.parse(run.out) as { applied: TopicsPlan; auditEntries: number }
+    }
+
+    await write(['status', 'groups'])
+    const first = await apply()
+    assert.ok(first.applied.aclsToAdd.length > 0)
+    assert.equal(first.auditEntries, first.applied.aclsToAdd.length + first.applied.aclsToRemove.length)
+    await write(['status'])
+    const second = await apply()
+    assert.ok(second.applied.aclsToRemove.length > 0, 'narrowing the agreement revokes grants')
+
+    const verdict = await verifyAuditFile(log)
+    assert.ok(verdict.ok, JSON.stringify(verdict))
+    assert.equal(verdict.count, first.auditEntries + second.auditEntries)
+    const entries = await readAuditFile(log)
+    assert.ok(entries.every((e) => e.type === 'acl-change' && e.outcome === 'APPLIED'))
+    const revoked = entries.slice(first.auditEntries).filter((e) => e.acl?.action === 'remove')
+    assert.deepEqual(
+      revoked.map((e) => `${e.acl?.principal} ${e.acl?.operation} ${e.acl?.resourceName}`).sort(),
+      second.applied.aclsToRemove.map((a) => `${a.principal} ${a.operation} ${a.resourceName}`).sort()
+    )
+    assert.ok(revoked.every((e) => e.partner === 'alpha' || e.partner === 'bravo'))
+
+    // A log that does not verify stops the apply before the cluster changes.
+    const lines = (await readFile(log, 'utf8')).split('\n').filter((l) => l !== '')
+    await writeFile(log, `${lines.filter((_, i) => i !== 1).join('\n')}\n`)
+    await write(['status', 'groups'])
+    const refused = await acmgw([
+      'topics',
+      'apply',
+      '--stack',
+      info.dir,
+      '--namespace',
+      ns,
+      '--agreements',
+      agreements,
+      '--audit',
+      log
+    ])
+    assert.equal(refused.code, 65)
+    assert.match(refused.err, /^error ACMGW_AUDIT_TAMPERED: .* line 2: entry 2 is missing/)
+    const plan = await acmgw(['topics', 'plan', '--stack', info.dir, '--namespace', ns, '--agreements', agreements])
+    assert.equal(plan.code, 2, 'the grants were not re-added')
   })
 })

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import { type Command, InvalidArgumentError, Option } from 'commander'
+import { type AclAudit, openAclAudit } from '../../audit/acl.ts'
 import { adminEndpoint, readStackInfo } from '../../devstack/stack.ts'
 import { GatewayError } from '../../errors.ts'
 import type { KafkaEndpoint } from '../../kafka/client.ts'
@@ -178,11 +179,15 @@ export function registerTopicsCommands(program: Command, ctx: CliContext): void 
     .addOption(
       new Option('--yes', 'confirm the deletions --prune lists (there is no interactive prompt)').default(false)
     )
-    .action(async (o: PlanFlags & { yes: boolean }) => {
+    .option('--audit <file>', 'append an audit entry per ACL added or removed to this log (docs/audit.md)')
+    .action(async (o: PlanFlags & { yes: boolean; audit?: string }) => {
       const { endpoint, stack } = await connection(ctx, o)
       const want = await desired(ctx, o, stack)
       const admin = await openTopicAdmin(endpoint)
+      let audit: AclAudit | undefined
       try {
+        // Opened (and verified) before the cluster changes: a log that cannot be continued stops the apply.
+        audit = o.audit === undefined ? undefined : await openAclAudit(resolve(ctx.cwd, o.audit))
         const plan = await planCluster(admin, want, { prune: o.prune })
         if (!o.json) ctx.out(renderPlan(plan))
         if (!plan.drift && plan.conflicts.length === 0) {
@@ -191,10 +196,21 @@ export function registerTopicsCommands(program: Command, ctx: CliContext): void 
           return
         }
         const report = await applyPlan(admin, want, plan, { prune: o.prune, yes: o.yes })
-        if (o.json) printJson(ctx, { applied: report.applied, changes: changeCount(plan), settledMs: report.settledMs })
-        else ctx.out(`applied ${changeCount(plan)} change(s); the cluster matches (seen after ${report.settledMs} ms)`)
+        const audited = (await audit?.record(report.applied)) ?? 0
+        if (o.json) {
+          printJson(ctx, {
+            applied: report.applied,
+            changes: changeCount(plan),
+            settledMs: report.settledMs,
+            ...(o.audit === undefined ? {} : { auditEntries: audited })
+          })
+        } else {
+          ctx.out(`applied ${changeCount(plan)} change(s); the cluster matches (seen after ${report.settledMs} ms)`)
+          if (o.audit !== undefined) ctx.out(`recorded ${audited} ACL change(s) in ${o.audit}`)
+        }
       } finally {
         await admin.close()
+        await audit?.close()
       }
     })
 
