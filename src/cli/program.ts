@@ -49,7 +49,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
       return error.exitCode === 0 ? 0 : 64
     }
     if (GatewayError.is(error)) {
-      ctx.err(`error ${error.code}: ${error.message}`)
+      // Exit statuses below 64 are outcomes a command already reported (e.g. `topics plan` found drift: 2).
+      if (error.exitCode >= 64) ctx.err(`error ${error.code}: ${error.message}`)
       return error.exitCode
     }
     ctx.err(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
