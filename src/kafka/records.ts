@@ -55,26 +55,61 @@ function toInbound(topic: string, partition: number, message: KafkaMessage): Inb
   }
 }
 
+interface QueuedSend {
+  records: OutboundRecord[]
+  resolve: () => void
+  reject: (error: unknown) => void
+}
+
 export async function createRecordProducer(kafka: Kafka): Promise<RecordProducer> {
   // Idempotent, one request in flight: retries never duplicate or reorder within a partition.
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false })
   await producer.connect()
-  return {
-    async send(records) {
-      if (records.length === 0) return
-      const byTopic = new Map<string, OutboundRecord[]>()
-      for (const r of records) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r])
+  // Group commit: what callers send while a request is in flight goes out together in the next one, in call
+  // order, instead of one request (and one broker round trip) per caller. Each caller still resolves only once
+  // its own records are acknowledged; when a request fails, every caller in it gets the error.
+  let queue: QueuedSend[] = []
+  let draining = false
+  const sendNow = async (records: OutboundRecord[]) => {
+    const byTopic = new Map<string, OutboundRecord[]>()
+    for (const r of records) {
+      const list = byTopic.get(r.topic)
+      if (list === undefined) byTopic.set(r.topic, [r])
+      else list.push(r)
+    }
+    try {
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, list]) => ({
+          topic,
+          messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers }))
+        }))
+      })
+    } catch (error) {
+      throw classifyKafkaError(error, `produce to ${[...byTopic.keys()].join(', ')}`)
+    }
+  }
+  const drain = async () => {
+    draining = true
+    while (queue.length > 0) {
+      const group = queue
+      queue = []
       try {
-        await producer.sendBatch({
-          acks: -1,
-          topicMessages: [...byTopic].map(([topic, list]) => ({
-            topic,
-            messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers }))
-          }))
-        })
+        await sendNow(group.flatMap((q) => q.records))
+        for (const q of group) q.resolve()
       } catch (error) {
-        throw classifyKafkaError(error, `produce to ${[...byTopic.keys()].join(', ')}`)
+        for (const q of group) q.reject(error)
       }
+    }
+    draining = false
+  }
+  return {
+    send(records) {
+      if (records.length === 0) return Promise.resolve()
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ records, resolve, reject })
+        if (!draining) void drain()
+      })
     },
     close: () => producer.disconnect()
   }
