@@ -53,6 +53,8 @@ export async function startBenchStack(progress: (line: string) => void): Promise
       java: await findStackJava(process.env),
       brokerHeapMb: 512,
       registryHeapMb: 256,
+      // On a loaded machine the registry (unused here, but part of the stack) can take minutes to start.
+      readyTimeoutMs: 360_000,
       onProgress: progress
     })
   } catch (error) {
