@@ -32,7 +32,12 @@ export async function whileMetadataSpreads<T>(work: () => Promise<T>, timeoutMs 
 }
 
 export async function createTopicAndWait(admin: Admin, topic: string, numPartitions: number): Promise<void> {
-  await admin.createTopics({ topics: [{ topic, numPartitions }] })
+  // kafkajs reads the new topic's metadata right after creating it; a node that has not seen it yet answers
+  // UNKNOWN_TOPIC_OR_PARTITION although the topic exists.
+  await whileMetadataSpreads(async () => {
+    if ((await admin.listTopics()).includes(topic)) return
+    await admin.createTopics({ topics: [{ topic, numPartitions }] })
+  })
   await whileMetadataSpreads(async () => {
     const metadata = await admin.fetchTopicMetadata({ topics: [topic] })
     const partitions = metadata.topics[0]?.partitions ?? []
