@@ -47,6 +47,8 @@ export interface BrokerSettings {
   ports: Pick<StackPorts, 'broker' | 'controller'>
   files: BrokerFiles
   nodeId?: number
+  /** Where the controller listener binds; localhost for local JVMs, 0.0.0.0 when peers are other containers. */
+  controllerListenHost?: string
   /**
    * Benchmarks only (TLS vs plaintext): an extra PLAINTEXT listener on 127.0.0.1 at this port. Off by default;
    * it has no client certificate, so every client on it is User:ANONYMOUS and only ACLs naming that may pass.
@@ -74,7 +76,7 @@ export function renderServerProperties(settings: BrokerSettings): string {
     ['controller.quorum.voters', `${nodeId}@localhost:${ports.controller}`],
     [
       'listeners',
-      `SSL://${listenHost}:${ports.broker},CONTROLLER://localhost:${ports.controller}` +
+      `SSL://${listenHost}:${ports.broker},CONTROLLER://${settings.controllerListenHost ?? 'localhost'}:${ports.controller}` +
         (plain === undefined ? '' : `,PLAINTEXT://127.0.0.1:${plain}`)
     ],
     [
@@ -116,7 +118,8 @@ export function renderServerProperties(settings: BrokerSettings): string {
 
 /** A node of a multi-node cluster (the fault suite): each node is broker and controller, the quorum static. */
 export interface ClusterSettings {
-  voters: readonly { nodeId: number; controllerPort: number }[]
+  /** `host` defaults to localhost (local JVMs); containers name each other (kafka-1, kafka-2, …). */
+  voters: readonly { nodeId: number; controllerPort: number; host?: string }[]
   /** Default 3 (at most the node count): topics, offsets and transaction state alike. */
   replicationFactor?: number
   /** Default 2 (at most the replication factor): with acks=all a write needs this many in-sync replicas. */
@@ -128,7 +131,10 @@ export function clusterOverrides(cluster: ClusterSettings): [string, string | nu
   const replication = Math.min(cluster.replicationFactor ?? 3, cluster.voters.length)
   const minIsr = Math.min(cluster.minInsyncReplicas ?? 2, replication)
   return [
-    ['controller.quorum.voters', cluster.voters.map((v) => `${v.nodeId}@localhost:${v.controllerPort}`).join(',')],
+    [
+      'controller.quorum.voters',
+      cluster.voters.map((v) => `${v.nodeId}@${v.host ?? 'localhost'}:${v.controllerPort}`).join(',')
+    ],
     ['default.replication.factor', replication],
     ['min.insync.replicas', minIsr],
     ['offsets.topic.replication.factor', replication],
