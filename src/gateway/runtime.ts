@@ -20,6 +20,7 @@ import { buildTrustStore } from '../envelope/pins.ts'
 import { createUnsealingKey } from '../envelope/sealing.ts'
 import { createRecordSigner } from '../envelope/signing.ts'
 import { createKafkaClient } from '../kafka/client.ts'
+import { createBrokerProbe } from '../kafka/health.ts'
 import { createLagReader } from '../kafka/lag.ts'
 import {
   type BatchConsumer,
@@ -31,7 +32,10 @@ import {
   startBatchConsumer,
   type StateFollower
 } from '../kafka/records.ts'
+import { type Activity, createActivity } from '../ops/activity.ts'
+import { certificateCheck, loadCertificateValidity } from '../ops/certificates.ts'
 import { linksFromTopics, type LinkLag } from '../ops/lag.ts'
+import { createGatewayMetrics, type GatewayMetrics } from '../ops/metrics.ts'
 import { type LagMonitor, startLagMonitor } from '../ops/monitor.ts'
 import { readTextFile } from '../pki/store.ts'
 import { createEngine, type DeadLetterRecord, type Engine } from './engine.ts'
@@ -135,8 +139,12 @@ export interface RunningGateway {
   state: GatewayState
   /** Lag of the links into this gateway, sampled every ops.lagInterval, with the last hour's history. */
   lag: LagMonitor
-  /** Resolves when the inbound consumer has joined and the state has caught up. */
-  ready(): { ready: boolean; checks: Record<string, { ok: boolean; detail: string }> }
+  /** Prometheus metrics of this gateway (its own registry). */
+  metrics: GatewayMetrics
+  /** Recent decisions, rejections and dead letters, for the status page. */
+  activity: Activity
+  /** Ready when the broker answers, the inbound consumer is in its group and every certificate is valid. */
+  ready(): Promise<{ ready: boolean; checks: Record<string, { ok: boolean; detail: string }> }>
   stop(): Promise<void>
 }
 
@@ -163,6 +171,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
   const topics = privateTopics(self)
   const instance = deps.instanceId ?? randomUUID()
   const codec = await buildCodec(config)
+  const certificates = await loadCertificateValidity(config)
   const kafka = await createKafkaClient(
     {
       brokers: config.kafka.brokers,
@@ -227,6 +236,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
 
     const adapter = deps.adapter ?? (await buildAdapter(config, producer))
     stops.push(() => adapter.close())
+    const metrics = createGatewayMetrics({
+      partners: config.partners.map((p) => p.id),
+      pendingByPartner: () => [...state.pending.values()].map((p) => p.request.partner),
+      deadLetterPartners: () => [...deadLetters.values()].map((d) => d.partner),
+      certificates
+    })
+    const activity = createActivity()
     const engine = createEngine({
       config,
       codec,
@@ -235,19 +251,22 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
       state,
       deadLetters,
       log,
-      onEvent: composeEventListeners(log, [auditListener(audit, log), ...[deps.onEvent ?? []].flat()])
+      onEvent: composeEventListeners(log, [
+        auditListener(audit, log),
+        (e) => metrics.onEvent(e),
+        (e) => activity.onEvent(e),
+        ...[deps.onEvent ?? []].flat()
+      ])
     })
 
     const service = withAuditFlush(engine.service, audit)
 
-    let assigned = false
     let consumerError: string | undefined
     const subscribed = inboundTopics(self, state.agreements.values())
     const consumer: BatchConsumer = await startBatchConsumer(kafka, {
       groupId: gatewayGroup(self),
       topics: subscribed,
       handle: async (batch) => {
-        assigned = true
         let done: string | undefined
         for (const record of batch.records) {
           if (batch.isStale()) break
@@ -265,7 +284,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
       }
     })
     stops.push(() => consumer.stop())
-    assigned = true
+    const broker = createBrokerProbe(kafka)
+    stops.push(() => broker.close())
 
     const local = config.localRequests
     if (local !== undefined) {
@@ -299,7 +319,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
       stalledIntervals: config.ops.stalledIntervals,
       sample: () => lagReader.sample(lagLinks),
       close: () => lagReader.close(),
-      onUpdate: deps.onLag,
+      onUpdate: (links) => {
+        metrics.onLag(links)
+        deps.onLag?.(links)
+      },
       onError: (error) => log.warn({ err: error instanceof Error ? error.message : String(error) }, 'lag sample failed')
     })
     stops.push(() => lag.stop())
@@ -319,13 +342,26 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
       engine,
       state,
       lag,
-      ready: () => ({
-        ready: assigned && consumerError === undefined,
-        checks: {
-          consumer: { ok: assigned && consumerError === undefined, detail: consumerError ?? 'running' },
+      metrics,
+      activity,
+      ready: async () => {
+        const membership = consumer.membership()
+        const checks = {
+          broker: await broker.check(),
+          consumer:
+            consumerError !== undefined
+              ? { ok: false, detail: consumerError }
+              : membership.joined
+                ? {
+                    ok: true,
+                    detail: `in group ${gatewayGroup(self)} with ${membership.partitions} partition(s) assigned`
+                  }
+                : { ok: false, detail: `not (yet) in group ${gatewayGroup(self)}` },
+          certificates: certificateCheck(certificates, Date.now()),
           state: { ok: true, detail: `${state.agreements.size} agreements, ${state.pending.size} pending` }
         }
-      }),
+        return { ready: Object.values(checks).every((c) => c.ok), checks }
+      },
       stop: stopAll
     }
   } catch (error) {

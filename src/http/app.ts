@@ -18,6 +18,8 @@ import { type ErrorBody, errorBody, httpStatusOf } from './errors.ts'
 import { openApiDocument } from './openapi.ts'
 import { type RouteName, type RouteSpec, routeSpecs } from './routes.ts'
 import { type CooperationAction, maxIdLength } from './schemas.ts'
+import { statusPageCsp, statusPageHtml } from './status-page.ts'
+import type { StatusView } from '../ops/status.ts'
 
 export interface ReadinessCheck {
   ok: boolean
@@ -39,6 +41,13 @@ export interface HttpAppDeps {
   readiness?: () => Promise<Readiness>
   /** A readiness check that takes longer counts as not ready (default 5 s). */
   readinessTimeoutMs?: number
+  /** The operators' view behind /metrics and /v1/status; without it they answer 404 (the page still loads). */
+  ops?: OpsEndpoints
+}
+
+export interface OpsEndpoints {
+  metrics(): Promise<{ contentType: string; body: string }>
+  status(): Promise<StatusView>
 }
 
 interface IdParams {
@@ -303,6 +312,32 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
         readiness === undefined ? { ready: true, checks: {} } : await withTimeout(readiness, readinessTimeoutMs)
       return reply.code(result.ready ? 200 : 503).send(result)
     }
+  })
+
+  const { ops } = deps
+  const opsOf = (what: string): OpsEndpoints => {
+    if (ops === undefined) throw new GatewayError('ACMGW_NOT_FOUND', `this server has no ${what}`)
+    return ops
+  }
+  app.route({ ...options('getStatus'), handler: () => opsOf('status view').status() })
+  // Text answers: registered without the JSON response schema their spec documents as a string.
+  app.route({
+    method: routeSpecs.metrics.method,
+    url: routeSpecs.metrics.url,
+    handler: async (_request, reply) => {
+      const metrics = await opsOf('metrics').metrics()
+      return reply.type(metrics.contentType).send(metrics.body)
+    }
+  })
+  app.route({
+    method: routeSpecs.statusPage.method,
+    url: routeSpecs.statusPage.url,
+    handler: (_request, reply) =>
+      reply
+        .type(routeSpecs.statusPage.contentType)
+        .header('content-security-policy', statusPageCsp)
+        .header('cache-control', 'no-store')
+        .send(statusPageHtml)
   })
 
   let document: Record<string, unknown> | undefined

@@ -24,7 +24,8 @@ const tagDescriptions: Record<RouteTag, string> = {
   pending: 'inbound requests held for a person to decide',
   agreements: 'cooperation agreements and their lifecycle',
   'dead-letters': 'records that could not be processed',
-  health: 'probes and this document'
+  health: 'probes and this document',
+  operations: 'the operators’ view: status page, status view and metrics (docs/operations.md)'
 }
 
 const json = (schema: JsonSchema) => ({ 'application/json': { schema: withRefs(schema) } })
@@ -57,7 +58,10 @@ export function openApiDocument(): Record<string, unknown> {
         Object.entries(route.responses).map(
           ([status, answer]: [string, { description: string; schema: JsonSchema }]) => [
             status,
-            { description: answer.description, content: json(answer.schema) }
+            {
+              description: answer.description,
+              content: 'contentType' in route ? { [route.contentType]: { schema: answer.schema } } : json(answer.schema)
+            }
           ]
         )
       )

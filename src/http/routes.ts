@@ -5,7 +5,7 @@
 import * as s from './schemas.ts'
 import type { JsonSchema } from './schemas.ts'
 
-export type RouteTag = 'requests' | 'pending' | 'agreements' | 'dead-letters' | 'health'
+export type RouteTag = 'requests' | 'pending' | 'agreements' | 'dead-letters' | 'health' | 'operations'
 
 export interface RouteSpec {
   method: 'GET' | 'POST'
@@ -16,6 +16,8 @@ export interface RouteSpec {
   tag: RouteTag
   /** Served without the bearer token. */
   open: boolean
+  /** The answer's media type when it is not JSON (the response schema then describes a string). */
+  contentType?: string
   params?: JsonSchema
   body?: JsonSchema
   /** Status → body schema; the first entry is the success answer. */
@@ -217,6 +219,38 @@ export const routeSpecs = {
       200: { description: 'ready', schema: s.readiness },
       503: { description: 'not ready; the failing checks say why', schema: s.readiness }
     }
+  },
+  getStatus: {
+    method: 'GET',
+    url: '/v1/status',
+    summary:
+      'what the status page shows: links with lag and its last hour, agreements, recent rejections and dead letters',
+    tag: 'operations',
+    open: false,
+    responses: {
+      200: { description: 'the status view', schema: s.statusView },
+      401: unauthorized,
+      503: unavailable
+    }
+  },
+  statusPage: {
+    method: 'GET',
+    url: '/',
+    summary: 'the status page (HTML with inline CSS and script; no external resources)',
+    description: 'Its data comes from /v1/status and /v1/pending; when a token is configured the page asks for it.',
+    tag: 'operations',
+    open: true,
+    contentType: 'text/html; charset=utf-8',
+    responses: { 200: { description: 'the page', schema: { type: 'string' } } }
+  },
+  metrics: {
+    method: 'GET',
+    url: '/metrics',
+    summary: 'Prometheus metrics (text exposition format); docs/operations.md lists them',
+    tag: 'operations',
+    open: true,
+    contentType: 'text/plain; version=0.0.4; charset=utf-8',
+    responses: { 200: { description: 'the metrics', schema: { type: 'string' } } }
   },
   openapi: {
     method: 'GET',

@@ -322,6 +322,71 @@ export const readiness = deepFreeze({
   }
 })
 
+export const activityEntry = deepFreeze({
+  type: 'object',
+  description: 'a recent decision, rejection or dead letter, as the engine reported it',
+  required: ['at', 'type', 'direction', 'partner', 'kind', 'messageId'],
+  additionalProperties: false,
+  properties: {
+    at: timestamp('when it happened'),
+    type: {
+      type: 'string',
+      enum: ['received', 'sent', 'applied', 'rejected', 'pending', 'decided', 'dead-lettered', 'duplicate', 'answer']
+    },
+    direction: { type: 'string', enum: ['inbound', 'outbound'] },
+    partner: { type: ['string', 'null'] },
+    kind: { type: ['string', 'null'] },
+    messageId: { type: ['string', 'null'] },
+    outcome: { type: 'string' },
+    reasonCode: { type: 'string' },
+    approver: { type: ['string', 'null'] },
+    latencyMs: { type: 'number' }
+  }
+})
+
+export const linkView = deepFreeze({
+  type: 'object',
+  description: 'the link from one partner into this gateway: status, lag and its last hour as an SVG chart',
+  required: ['partner', 'status', 'reason', 'members', 'lagMessages', 'lagSeconds', 'at', 'chart'],
+  additionalProperties: false,
+  properties: {
+    partner: systemId,
+    status: { type: 'string', enum: ['OK', 'LAGGING', 'STALLED', 'STOPPED'], description: 'docs/operations.md' },
+    reason: { type: 'string' },
+    members: { type: 'integer', minimum: 0, description: 'members of the reading consumer group' },
+    lagMessages: { type: 'integer', minimum: 0 },
+    lagSeconds: { type: ['number', 'null'], description: 'age of the first unconsumed record; null: not known' },
+    at: timestamp('when the sample was taken'),
+    chart: { type: 'string', description: 'an SVG document' }
+  }
+})
+
+export const statusView = deepFreeze({
+  type: 'object',
+  description: 'what the status page shows',
+  required: ['system', 'at', 'lag', 'links', 'agreements', 'rejections', 'decisions', 'deadLetters'],
+  additionalProperties: false,
+  properties: {
+    system: systemId,
+    at: timestamp('when this view was made'),
+    lag: {
+      type: 'object',
+      required: ['intervalMs', 'at', 'error'],
+      additionalProperties: false,
+      properties: {
+        intervalMs: { type: 'integer' },
+        at: { type: ['string', 'null'], description: 'the last sample' },
+        error: { type: ['string', 'null'], description: 'why the last sample failed' }
+      }
+    },
+    links: { type: 'array', items: linkView },
+    agreements: { type: 'array', items: agreement },
+    rejections: { type: 'array', items: activityEntry, description: 'newest first, at most 20' },
+    decisions: { type: 'array', items: activityEntry, description: 'newest first, at most 20' },
+    deadLetters: { type: 'array', items: deadLetter, description: 'newest first, at most 20' }
+  }
+})
+
 /** Longest id a path may carry (message ids are UUIDs, agreement ids at most 64 characters). */
 export const maxIdLength = 256
 
@@ -352,5 +417,8 @@ export const namedSchemas: Readonly<Record<string, JsonSchema>> = {
   RedriveResult: redriveResult,
   Error: errorBody,
   Liveness: liveness,
-  Readiness: readiness
+  Readiness: readiness,
+  StatusView: statusView,
+  LinkView: linkView,
+  ActivityEntry: activityEntry
 }

@@ -217,7 +217,15 @@ export interface BatchConsumerOptions {
   maxBytesPerPartition?: number
 }
 
+export interface GroupMembership {
+  /** In the group with an assignment; false before the first join and during a rebalance. */
+  joined: boolean
+  /** Partitions assigned to this member (0 is normal when other replicas hold them all). */
+  partitions: number
+}
+
 export interface BatchConsumer {
+  membership(): GroupMembership
   stop(): Promise<void>
 }
 
@@ -235,6 +243,13 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
     retry: { retries: 8 }
   })
   consumer.on(consumer.events.CRASH, (event) => options.onCrash?.(event.payload.error))
+  const membership: GroupMembership = { joined: false, partitions: 0 }
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    membership.joined = true
+    membership.partitions = Object.values(event.payload.memberAssignment).reduce((n, list) => n + list.length, 0)
+  })
+  consumer.on(consumer.events.REBALANCING, () => (membership.joined = false))
+  consumer.on(consumer.events.STOP, () => (membership.joined = false))
   await consumer.connect()
   await consumer.subscribe({ topics: [...options.topics], fromBeginning: true })
   await consumer.run({
@@ -257,7 +272,7 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
       ])
     }
   })
-  return { stop: () => consumer.disconnect() }
+  return { membership: () => ({ ...membership }), stop: () => consumer.disconnect() }
 }
 
 export interface StateFollowerOptions {

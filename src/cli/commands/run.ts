@@ -5,6 +5,7 @@ import { loadConfig } from '../../config/load.ts'
 import { startGateway } from '../../gateway/runtime.ts'
 import { readTokenFile } from '../../http/auth.ts'
 import { buildHttpApp } from '../../http/app.ts'
+import { opsEndpoints } from '../../ops/status.ts'
 import type { CliContext } from '../context.ts'
 
 export function registerRunCommand(program: Command, ctx: CliContext): void {
@@ -22,7 +23,8 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
         service: gateway.service,
         token,
         logger: log,
-        readiness: () => Promise.resolve(gateway.ready())
+        readiness: () => gateway.ready(),
+        ops: opsEndpoints(gateway)
       })
       try {
         const address = await app.listen({ host: config.http.host, port: config.http.port })
