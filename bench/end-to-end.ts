@@ -269,7 +269,7 @@ async function main(s: BenchStack): Promise<void> {
   out('memory retained after a full collection, scaled to 100 000 messages')
   for (const m of memory) {
     out(
-      `  ${m.name.padEnd(14)} RSS ${mib(m.rss)}, heap ${mib(m.heap)} per 100 000 (measured over ${m.messages})${m.name.startsWith('G') ? ` (target RSS ≤ 5 MiB) ${m.rss <= 5 * 2 ** 20 ? 'MET' : 'MISSED'}` : ''}`
+      `  ${m.name.padEnd(14)} RSS ${mib(m.rss)}, heap ${mib(m.heap)} per 100 000 (measured over ${m.messages})${m.name.startsWith('G') ? ` (target RSS ≤ 5 MiB) ${Math.max(m.rss, m.heap) <= 5 * 2 ** 20 ? 'MET' : 'MISSED'} (judged on the larger of RSS and heap: RSS moves in allocator steps and can fall)` : ''}`
     )
   }
   if (outcomes !== undefined) out(`gateway outcomes: ${JSON.stringify(outcomes)}`)
