@@ -66,7 +66,8 @@ function renderLinks(status) {
   $('lag-note').textContent = 'sampled every ' + status.lag.intervalMs / 1000 + ' s' + (status.lag.error ? '; last sample failed: ' + status.lag.error : '')
 }
 
-let shownPending = ''
+// The ids shown, so that a refresh does not wipe a reason being typed; null forces a redraw.
+let shownPending = null
 function renderPending(list) {
   const ids = list.map((p) => p.messageId).join(',')
   if (ids === shownPending) return
@@ -138,7 +139,7 @@ async function decide(id, verb) {
     const trace = await api('/v1/pending/' + encodeURIComponent(id) + '/' + verb, { method: 'POST', body: JSON.stringify(body) })
     $('decision').className = 'notice'
     $('decision').textContent = verb + 'd ' + id + ': final answer ' + (trace.outcome || trace.status)
-    shownPending = ''
+    shownPending = null
     await refresh()
   } catch (error) {
     $('decision').className = 'error'
