@@ -6,7 +6,7 @@
  * the node's own marker. The description is written as `<dir>/stack.json` in the shape of the single-node
  * stack, so that everything reading a stack (test helpers, admin endpoint) reads a cluster alike.
  */
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { GatewayError } from '../errors.ts'
@@ -35,6 +35,7 @@ import {
   startBrokerArgs
 } from './settings.ts'
 import { adminEndpoint, type StackInfo } from './stack.ts'
+import { pathExists } from '../files.ts'
 
 export interface ClusterNode {
   nodeId: number
@@ -74,15 +75,6 @@ export interface ClusterUpOptions {
 }
 
 const host = 'localhost'
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path)
-    return true
-  } catch {
-    return false
-  }
-}
 
 function jvmFor(info: Pick<ClusterInfo, 'kafkaLibs' | 'heapMb'>, node: ClusterNode): string[] {
   return brokerJvmArgs({
@@ -225,10 +217,11 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterInfo>
   const pkiDir = join(dir, 'pki')
   await mkdir(pkiDir, { recursive: true })
   const systems = options.systems ?? []
-  if (!(await exists(join(pkiDir, pkiLayout.caCert)))) await initPki({ dir: pkiDir, systems })
+  if (!(await pathExists(join(pkiDir, pkiLayout.caCert)))) await initPki({ dir: pkiDir, systems })
   else {
     for (const systemId of systems) {
-      if (!(await exists(join(pkiDir, pkiLayout.gatewayCert(systemId))))) await issueGateway({ dir: pkiDir, systemId })
+      if (!(await pathExists(join(pkiDir, pkiLayout.gatewayCert(systemId)))))
+        await issueGateway({ dir: pkiDir, systemId })
     }
   }
   const runtime = await ensureRuntime({
@@ -250,7 +243,7 @@ export async function clusterUp(options: ClusterUpOptions): Promise<ClusterInfo>
     }
   })
   const clusterIdFile = join(dir, 'cluster-id')
-  if (!(await exists(clusterIdFile))) await writeFile(clusterIdFile, newClusterId())
+  if (!(await pathExists(clusterIdFile))) await writeFile(clusterIdFile, newClusterId())
   const clusterId = (await readFile(clusterIdFile, 'utf8')).trim()
   const info: ClusterInfo = {
     mode: 'local',

@@ -3,13 +3,14 @@
  * (scripts/runtime/pom.xml) into a cache folder shared by every checkout on the machine.
  */
 import { execFile } from 'node:child_process'
-import { access, mkdir, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { GatewayError } from '../errors.ts'
 import { kafkaRuntime, type RegistryRuntime, registryRuntimes } from './settings.ts'
+import { pathExists } from '../files.ts'
 
 const run = promisify(execFile)
 
@@ -32,15 +33,6 @@ export function defaultCacheDir(env: Record<string, string | undefined>): string
 }
 
 const pomFile = fileURLToPath(new URL('../../scripts/runtime/pom.xml', import.meta.url))
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path)
-    return true
-  } catch {
-    return false
-  }
-}
 
 export function runtimePaths(cacheDir: string, registry: RegistryRuntime): RuntimePaths {
   return {
@@ -135,7 +127,7 @@ export async function ensureRuntime(options: RuntimeOptions): Promise<RuntimePat
   const apicurio = options.registry.version
   const paths = runtimePaths(options.cacheDir, options.registry)
   const marker = join(paths.kafkaLibs, '.complete')
-  if ((await exists(marker)) && (await exists(paths.apicurioRunJar))) return paths
+  if ((await pathExists(marker)) && (await pathExists(paths.apicurioRunJar))) return paths
   options.onProgress?.(
     `fetching Apache Kafka ${kafka} and Apicurio Registry ${apicurio} from Maven Central into ${options.cacheDir} (once per machine)`
   )
@@ -167,7 +159,7 @@ export async function ensureRuntime(options: RuntimeOptions): Promise<RuntimePat
       { cause, details: { kafkaVersion: kafka, apicurioVersion: apicurio } }
     )
   }
-  if (!(await exists(paths.apicurioRunJar))) {
+  if (!(await pathExists(paths.apicurioRunJar))) {
     throw new GatewayError(
       'ACMGW_RUNTIME_FETCH_FAILED',
       `Maven finished but ${paths.apicurioRunJar} is missing: the apicurio-registry-app ${apicurio} archive has an unexpected layout`

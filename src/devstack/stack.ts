@@ -3,7 +3,7 @@
  * registry with its Confluent-compatible API, as local JVM processes (or containers where Docker answers).
  * Everything lives under one state folder; `down` stops only what `up` started there.
  */
-import { access, mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { GatewayError } from '../errors.ts'
@@ -33,6 +33,7 @@ import {
   type StackPorts,
   startBrokerArgs
 } from './settings.ts'
+import { pathExists } from '../files.ts'
 
 export type StackMode = 'local' | 'container'
 export const stackModes = ['auto', 'local', 'container'] as const
@@ -47,7 +48,7 @@ export async function resolveStackMode(
   env: Record<string, string | undefined>
 ): Promise<StackMode> {
   if (requested !== 'auto') return requested
-  if (env.DOCKER_HOST === undefined && !(await exists('/var/run/docker.sock'))) return 'local'
+  if (env.DOCKER_HOST === undefined && !(await pathExists('/var/run/docker.sock'))) return 'local'
   const { dockerEngineAnswers } = await import('./containers.ts')
   return (await dockerEngineAnswers()) ? 'container' : 'local'
 }
@@ -106,15 +107,6 @@ function stackPaths(dir: string) {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path)
-    return true
-  } catch {
-    return false
-  }
-}
-
 export async function readStackInfo(dir: string): Promise<StackInfo | undefined> {
   try {
     return JSON.parse(await readFile(stackPaths(resolve(dir)).info, 'utf8')) as StackInfo
@@ -129,11 +121,12 @@ export function adminEndpoint(info: StackInfo): KafkaEndpoint {
 
 /** Issues the PKI on first use; later runs only add gateway identities that are missing. */
 async function ensurePki(pkiDir: string, systems: readonly string[]): Promise<Record<string, TlsFiles>> {
-  if (!(await exists(join(pkiDir, pkiLayout.caCert)))) {
+  if (!(await pathExists(join(pkiDir, pkiLayout.caCert)))) {
     await initPki({ dir: pkiDir, systems })
   } else {
     for (const systemId of systems) {
-      if (!(await exists(join(pkiDir, pkiLayout.gatewayCert(systemId))))) await issueGateway({ dir: pkiDir, systemId })
+      if (!(await pathExists(join(pkiDir, pkiLayout.gatewayCert(systemId)))))
+        await issueGateway({ dir: pkiDir, systemId })
     }
   }
   return Object.fromEntries(systems.map((id) => [id, gatewayTlsFiles(pkiDir, id)]))
@@ -270,7 +263,7 @@ async function startLocal(
     logsDir: paths.kafkaDir,
     heapMb: options.brokerHeapMb ?? 512
   })
-  if (!(await exists(paths.clusterId))) await writeFile(paths.clusterId, newClusterId())
+  if (!(await pathExists(paths.clusterId))) await writeFile(paths.clusterId, newClusterId())
   const clusterId = (await readFile(paths.clusterId, 'utf8')).trim()
   progress(`formatting KRaft storage in ${paths.kafkaData}`)
   try {

@@ -2,7 +2,7 @@
  * The file side of the PKI: where each certificate and key lives in a PKI folder, and the commands that
  * read and write them. Keys are written with mode 0600 and never printed.
  */
-import { access, chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { GatewayError, isErrnoException } from '../errors.ts'
 import type { TlsFiles } from '../kafka/client.ts'
@@ -18,6 +18,7 @@ import {
   signCertificateSigningRequest
 } from './certificates.ts'
 import { issueSigningCertificate } from './signing-certificate.ts'
+import { pathExists } from '../files.ts'
 
 export const pkiLayout = {
   caCert: 'ca.crt',
@@ -68,20 +69,11 @@ interface PlannedFile {
   secret: boolean
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path)
-    return true
-  } catch {
-    return false
-  }
-}
-
 /** Writes all files or none: every target is checked before the first byte is written. */
 export async function writeFilesAtomically(files: PlannedFile[], force: boolean): Promise<string[]> {
   if (!force) {
     for (const file of files) {
-      if (await exists(file.path)) {
+      if (await pathExists(file.path)) {
         throw new GatewayError('ACMGW_FILE_EXISTS', `${file.path} exists; pass --force to overwrite it`, {
           path: file.path
         })

@@ -20,16 +20,8 @@ import { issueGateway, pkiLayout } from '../../pki/store.ts'
 import { defaultPorts } from '../../devstack/settings.ts'
 import type { CliContext } from '../context.ts'
 import { describeStack, startStack } from './kafka.ts'
-import { access } from 'node:fs/promises'
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path)
-    return true
-  } catch {
-    return false
-  }
-}
+import { pathExists } from '../../files.ts'
 
 export function registerDemoCommand(program: Command, ctx: CliContext): void {
   const port = (value: string) => Number(value)
@@ -79,7 +71,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
         const info = await readStackInfo(stackDir)
         if (info === undefined) throw new Error(`no stack.json in ${stackDir}`)
         for (const systemId of demoSystems) {
-          if (!(await exists(join(info.pki.dir, pkiLayout.gatewaySigningCert(systemId))))) {
+          if (!(await pathExists(join(info.pki.dir, pkiLayout.gatewaySigningCert(systemId))))) {
             await issueGateway({ dir: info.pki.dir, systemId, force: true })
           }
         }
