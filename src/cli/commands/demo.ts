@@ -16,6 +16,7 @@ import { type RequestedStackMode, readStackInfo, stackDown, stackStatus } from '
 import { startGateway, type RunningGateway } from '../../gateway/runtime.ts'
 import type { GatewayService } from '../../gateway/service.ts'
 import { buildHttpApp } from '../../http/app.ts'
+import { opsEndpoints } from '../../ops/status.ts'
 import { issueGateway, pkiLayout } from '../../pki/store.ts'
 import { defaultPorts } from '../../devstack/settings.ts'
 import type { CliContext } from '../context.ts'
@@ -90,7 +91,11 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
             const config = await loadConfig(files[self])
             directories[self] = config.adapter.type === 'directory' ? config.adapter.path : ''
             const gateway = await startGateway(config, { log })
-            const app = buildHttpApp({ service: gateway.service, readiness: () => Promise.resolve(gateway.ready()) })
+            const app = buildHttpApp({
+              service: gateway.service,
+              readiness: () => gateway.ready(),
+              ops: opsEndpoints(gateway)
+            })
             running.push({ gateway, close: () => app.close() })
             const address = await app.listen({ host: '127.0.0.1', port: o.httpPort === 0 ? 0 : o.httpPort + i })
             services[self] = gateway.service
