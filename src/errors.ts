@@ -86,8 +86,15 @@ export const errorCatalogue = {
     exitCode: 65,
     summary: 'an audit log does not verify: an entry was modified, removed, reordered, inserted or cut off'
   },
-  ACMGW_AUDIT_WRITE_FAILED: { exitCode: 74, summary: 'an audit entry could not be written and synced to disk' }
+  ACMGW_AUDIT_WRITE_FAILED: { exitCode: 74, summary: 'an audit entry could not be written and synced to disk' },
   // --- end of the audit block
+  // --- certificate revocation (issue 7)
+  ACMGW_CRL_INVALID: {
+    exitCode: 65,
+    summary: 'a CRL does not parse, is not signed by the partner CA, names another issuer, or is not current'
+  },
+  ACMGW_SIGNER_REVOKED: { exitCode: 65, summary: 'a record is signed by a key whose certificate a CRL revokes' }
+  // --- end of the revocation block
 } as const satisfies Record<string, { exitCode: number; summary: string }>
 
 export type ErrorCode = keyof typeof errorCatalogue

@@ -2,7 +2,8 @@
  * The file side of the PKI: where each certificate and key lives in a PKI folder, and the commands that
  * read and write them. Keys are written with mode 0600 and never printed.
  */
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { X509Certificate, randomBytes } from 'node:crypto'
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { GatewayError, isErrnoException } from '../errors.ts'
 import type { TlsFiles } from '../kafka/client.ts'
@@ -17,6 +18,7 @@ import {
   parseCertificateSigningRequest,
   signCertificateSigningRequest
 } from './certificates.ts'
+import { createCrl, normaliseSerial } from './crl.ts'
 import { issueSigningCertificate } from './signing-certificate.ts'
 import { pathExists } from '../files.ts'
 
@@ -33,10 +35,14 @@ export const pkiLayout = {
   gatewayKey: (systemId: string) => `gateway.${systemId}.key`,
   /** The gateway's Ed25519 message-signing certificate and key (src/pki/signing-certificate.ts). */
   gatewaySigningCert: (systemId: string) => `gateway.${systemId}.sign.crt`,
-  gatewaySigningKey: (systemId: string) => `gateway.${systemId}.sign.key`
+  gatewaySigningKey: (systemId: string) => `gateway.${systemId}.sign.key`,
+  /** The CA's certificate revocation list, rewritten by `acmgw pki revoke` and `acmgw pki crl`. */
+  crl: 'crl.pem',
+  /** The CA's record of what it revoked and the last CRL number: the source `crl.pem` is made from. */
+  revocations: 'revoked.json'
 } as const
 
-export const defaultValidity = { caDays: 3650, leafDays: 825 } as const
+export const defaultValidity = { caDays: 3650, leafDays: 825, crlDays: 30 } as const
 
 export function gatewayTlsFiles(dir: string, systemId: string): TlsFiles {
   return {
@@ -247,4 +253,116 @@ export async function signGatewayCsr(options: {
 
 export async function showCertificate(file: string): Promise<CertificateSummary> {
   return describeCertificate(await readTextFile(file, 'certificate'), file)
+}
+
+interface RevocationRecord {
+  /** The number of the last CRL written (decimal; RFC 5280 CRL numbers only grow). */
+  crlNumber: string
+  revoked: { serialNumber: string; revokedAt: string; subject: string }[]
+}
+
+async function readRevocations(dir: string): Promise<RevocationRecord> {
+  const path = join(dir, pkiLayout.revocations)
+  if (!(await pathExists(path))) return { crlNumber: '0', revoked: [] }
+  const text = await readTextFile(path, 'revocation record')
+  try {
+    const record = JSON.parse(text) as RevocationRecord
+    BigInt(record.crlNumber)
+    if (!Array.isArray(record.revoked)) throw new Error('no revoked list')
+    return record
+  } catch (cause) {
+    throw new GatewayError('ACMGW_PKI_INVALID', `${path} is not a revocation record`, { cause, path })
+  }
+}
+
+/** Write then rename, so that a gateway re-reading the CRL never sees half a file. */
+async function replaceFile(path: string, content: string): Promise<void> {
+  const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`
+  try {
+    await writeFile(temporary, content, { mode: 0o644 })
+    await rename(temporary, path)
+  } catch (cause) {
+    throw new GatewayError('ACMGW_FILE_UNWRITABLE', `cannot write ${path}`, { cause, path })
+  }
+}
+
+async function issueCrl(
+  dir: string,
+  ca: CertificateAuthority,
+  record: RevocationRecord,
+  days: number,
+  now: Date
+): Promise<string[]> {
+  const crlNumber = BigInt(record.crlNumber) + 1n
+  const pem = createCrl(
+    ca,
+    record.revoked.map((r) => ({ serialNumber: r.serialNumber, revokedAt: new Date(r.revokedAt) })),
+    {
+      crlNumber,
+      // Backdated like certificates (validity()): a partner whose clock is a little behind still accepts it.
+      thisUpdate: new Date(now.getTime() - 5 * 60_000),
+      nextUpdate: new Date(now.getTime() + days * 86_400_000)
+    }
+  )
+  const recordPath = join(dir, pkiLayout.revocations)
+  const crlPath = join(dir, pkiLayout.crl)
+  await replaceFile(recordPath, `${JSON.stringify({ ...record, crlNumber: crlNumber.toString() }, null, 2)}\n`)
+  await replaceFile(crlPath, pem)
+  return [recordPath, crlPath]
+}
+
+export interface RevokedCertificate {
+  file: string
+  serialNumber: string
+  subject: string
+  /** It was on the list before this call. */
+  already: boolean
+}
+
+/**
+ * `acmgw pki revoke`: records each certificate (which must be issued by the folder's CA) as revoked and rewrites
+ * the CA-signed `crl.pem`, valid for `crlDays`.
+ */
+export async function revokeCertificates(options: {
+  dir: string
+  certFiles: readonly string[]
+  crlDays?: number
+  now?: Date
+}): Promise<{ written: string[]; revoked: RevokedCertificate[] }> {
+  const now = options.now ?? new Date()
+  const ca = await loadCertificateAuthority(options.dir)
+  const caCert = new X509Certificate(ca.certificatePem)
+  const record = await readRevocations(options.dir)
+  const revoked: RevokedCertificate[] = []
+  for (const file of options.certFiles) {
+    let cert: X509Certificate
+    try {
+      cert = new X509Certificate(await readTextFile(file, 'certificate'))
+    } catch (cause) {
+      if (GatewayError.is(cause)) throw cause
+      throw new GatewayError('ACMGW_PKI_INVALID', `${file} is not a PEM certificate`, { cause, path: file })
+    }
+    if (!cert.checkIssued(caCert) || !cert.verify(caCert.publicKey)) {
+      throw new GatewayError(
+        'ACMGW_PKI_INVALID',
+        `${file} (${cert.subject}) is not issued by the CA in ${options.dir}`,
+        {
+          path: file
+        }
+      )
+    }
+    const serialNumber = normaliseSerial(cert.serialNumber)
+    const already = record.revoked.some((r) => r.serialNumber === serialNumber)
+    if (!already) record.revoked.push({ serialNumber, revokedAt: now.toISOString(), subject: cert.subject })
+    revoked.push({ file, serialNumber, subject: cert.subject, already })
+  }
+  const written = await issueCrl(options.dir, ca, record, options.crlDays ?? defaultValidity.crlDays, now)
+  return { written, revoked }
+}
+
+/** `acmgw pki crl`: (re)writes `crl.pem` with the recorded revocations, e.g. before the current one goes stale. */
+export async function writeCrl(options: { dir: string; crlDays?: number; now?: Date }): Promise<string[]> {
+  const ca = await loadCertificateAuthority(options.dir)
+  const record = await readRevocations(options.dir)
+  return issueCrl(options.dir, ca, record, options.crlDays ?? defaultValidity.crlDays, options.now ?? new Date())
 }

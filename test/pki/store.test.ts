@@ -14,6 +14,9 @@ import {
   showCertificate,
   signGatewayCsr
 } from '../../src/pki/store.ts'
+import { parseCrl, verifyCrl } from '../../src/pki/crl.ts'
+import { spawnSync } from 'node:child_process'
+import { acmgw } from '../helpers/cli.ts'
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'acmgw-pki-'))
@@ -240,5 +243,61 @@ describe('pki init for a multi-broker cluster', () => {
       initPki({ dir: await tempDir(), systems: [], brokerHosts: ['kafka_1'] }),
       assertGatewayError('ACMGW_PKI_INVALID', /--broker-hosts\[0\] "kafka_1" is not a DNS host name/)
     )
+  })
+})
+
+describe('pki revoke and pki crl', () => {
+  test('acmgw pki crl writes an empty CA-signed CRL; pki revoke adds serials, numbers each CRL, openssl verifies it', async () => {
+    const dir = await tempDir()
+    await initPki({ dir, systems: ['nl-police', 'be-police'] })
+    const first = await acmgw(['pki', 'crl', '--dir', dir, '--days', '3'])
+    assert.equal(first.code, 0, first.err)
+    assert.match(first.out, /wrote .*crl\.pem/)
+    const caPem = await readFile(join(dir, pkiLayout.caCert), 'utf8')
+    const read = async () =>
+      verifyCrl(parseCrl(await readFile(join(dir, pkiLayout.crl)), 'crl.pem'), [caPem], new Date(), 'crl.pem')
+    const empty = await read()
+    assert.equal(empty.revoked.size, 0)
+    assert.equal(empty.crlNumber, 1n)
+    assert.ok(empty.nextUpdate.getTime() - Date.now() > 2.9 * 86_400_000)
+
+    const signing = join(dir, pkiLayout.gatewaySigningCert('nl-police'))
+    const tls = join(dir, pkiLayout.gatewayCert('be-police'))
+    const revoke = await acmgw(['pki', 'revoke', '--dir', dir, '--cert', signing, tls])
+    assert.equal(revoke.code, 0, revoke.err)
+    const serial = new X509Certificate(await readFile(signing)).serialNumber
+    assert.match(
+      revoke.out,
+      new RegExp(`^revoked serial 0*${serial.replace(/^0+/, '').toLowerCase()} \\(CN=acmgw\\.nl-police\\.sign\\)`, 'm')
+    )
+    const listed = await read()
+    assert.equal(listed.revoked.size, 2)
+    assert.equal(listed.crlNumber, 2n)
+    const again = await acmgw(['pki', 'revoke', '--dir', dir, '--cert', signing])
+    assert.match(again.out, /^already revoked serial/m)
+    assert.equal((await read()).revoked.size, 2)
+    assert.equal((await read()).crlNumber, 3n)
+
+    const check = spawnSync('/usr/bin/openssl', ['crl', '-in', pkiLayout.crl, '-CAfile', pkiLayout.caCert, '-noout'], {
+      cwd: dir,
+      encoding: 'utf8'
+    })
+    assert.equal(check.status, 0, check.stderr)
+    assert.match(check.stderr, /verify OK/)
+  })
+
+  test('refuses a certificate the folder CA did not issue, and names it', async () => {
+    const dir = await tempDir()
+    const other = await tempDir()
+    await initPki({ dir, systems: [] })
+    await initPki({ dir: other, systems: ['nl-police'] })
+    const foreign = join(other, pkiLayout.gatewaySigningCert('nl-police'))
+    const run = await acmgw(['pki', 'revoke', '--dir', dir, '--cert', foreign])
+    assert.equal(run.code, 65)
+    assert.match(
+      run.err,
+      /ACMGW_PKI_INVALID: .*gateway\.nl-police\.sign\.crt \(CN=acmgw\.nl-police\.sign\) is not issued by the CA/
+    )
+    assert.equal(await stat(join(dir, pkiLayout.crl)).catch(() => undefined), undefined, 'nothing written')
   })
 })

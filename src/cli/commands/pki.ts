@@ -5,8 +5,10 @@ import {
   defaultValidity,
   initPki,
   issueGateway,
+  revokeCertificates,
   showCertificate,
-  signGatewayCsr
+  signGatewayCsr,
+  writeCrl
 } from '../../pki/store.ts'
 import { type CliContext, parseList, printJson } from '../context.ts'
 
@@ -113,6 +115,37 @@ export function registerPkiCommands(program: Command, ctx: CliContext): void {
       })
       written(result.written)
       ctx.out(`signed the gateway certificate of system ${result.systemId}`)
+    })
+
+  pki
+    .command('revoke')
+    .description(
+      "revoke certificates issued by the folder's CA: record their serials in revoked.json and rewrite the CA-signed crl.pem"
+    )
+    .requiredOption('--dir <dir>', 'folder holding ca.crt and ca.key')
+    .requiredOption('--cert <files...>', 'the certificate(s) to revoke, e.g. a retired signing certificate')
+    .option('--days <n>', 'days until the CRL is stale (its nextUpdate)', positiveDays, defaultValidity.crlDays)
+    .action(async (o: { dir: string; cert: string[]; days: number }) => {
+      const result = await revokeCertificates({
+        dir: resolve(ctx.cwd, o.dir),
+        certFiles: o.cert.map((f) => resolve(ctx.cwd, f)),
+        crlDays: o.days
+      })
+      for (const r of result.revoked) {
+        ctx.out(`${r.already ? 'already revoked' : 'revoked'} serial ${r.serialNumber} (${r.subject}) from ${r.file}`)
+      }
+      written(result.written)
+    })
+
+  pki
+    .command('crl')
+    .description(
+      "rewrite the folder CA's crl.pem with the revocations recorded so far (the first one, or before it goes stale)"
+    )
+    .requiredOption('--dir <dir>', 'folder holding ca.crt and ca.key')
+    .option('--days <n>', 'days until the CRL is stale (its nextUpdate)', positiveDays, defaultValidity.crlDays)
+    .action(async (o: { dir: string; days: number }) => {
+      written(await writeCrl({ dir: resolve(ctx.cwd, o.dir), crlDays: o.days }))
     })
 
   pki
