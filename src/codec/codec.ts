@@ -5,7 +5,8 @@
  *   1. sizes of value, key and headers                           ACMGW_CODEC_OVERSIZE
  *   2. topic name: a category topic addressed to this gateway   ACMGW_ENVELOPE_WRONG_TOPIC / _WRONG_TARGET
  *   3. frame header: writer schema allowed on this category      ACMGW_CODEC_UNKNOWN_SCHEMA
- *   4. signer key id pinned, and pinned for the topic's source   ACMGW_SIGNATURE_MISSING / ACMGW_SIGNER_*
+ *   4. signer key id pinned, not revoked by a current partner    ACMGW_SIGNATURE_MISSING / ACMGW_SIGNER_* /
+ *      CRL, and pinned for the topic's source                    ACMGW_CRL_INVALID
  *   5. Ed25519 signature over topic, key and raw value           ACMGW_SIGNATURE_INVALID
  *   6. bounded pre-scan of the Avro binary                       ACMGW_CODEC_TRUNCATED / _TOO_MANY_ITEMS / …
  *   7. avsc decode with the pinned reader schema (resolver)      ACMGW_CODEC_INVALID
@@ -324,6 +325,14 @@ export function createCodec(options: CodecOptions): AcmCodec {
     const keyId = keyIdBytes.toString('utf8')
     const pinned = trust.signer(keyId)
     if (pinned === undefined) {
+      const revoked = trust.revoked(keyId)
+      if (revoked !== undefined) {
+        throw new GatewayError(
+          'ACMGW_SIGNER_REVOKED',
+          `the signing certificate of ${revoked.systemId} with key id ${keyId} (serial ${revoked.serialNumber}) is revoked since ${revoked.revokedAt.toISOString()} by ${revoked.crl}`,
+          { path: signerHeader }
+        )
+      }
       throw new GatewayError('ACMGW_SIGNER_UNKNOWN', `no pinned signing certificate has key id ${keyId}`, {
         path: signerHeader
       })

@@ -77,7 +77,8 @@ function resolvePaths(config: GatewayConfig, file: string): GatewayConfig {
       ...p,
       signingCertificates: p.signingCertificates.map(at),
       encryptionCertificate: at(p.encryptionCertificate),
-      ca: atOptional(p.ca)
+      ca: atOptional(p.ca),
+      crl: atOptional(p.crl)
     })),
     adapter:
       config.adapter.type === 'directory' ? { ...config.adapter, path: at(config.adapter.path) } : config.adapter,

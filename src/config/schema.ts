@@ -75,7 +75,10 @@ const partner = z
     encryptionCertificate: file('certificate whose key security parameters are encrypted to').describe(
       'the partner’s certificate that sensitive security parameters are encrypted to'
     ),
-    ca: file('CA that must have issued the partner’s certificates').optional()
+    ca: file('CA that must have issued the partner’s certificates').optional(),
+    crl: file(
+      'the partner CA’s certificate revocation list, PEM or DER, signed by that CA (`acmgw pki revoke` writes one); a pinned certificate it revokes is no longer trusted and records it signed are dead-lettered with ACMGW_SIGNER_REVOKED; it must be current (thisUpdate ≤ now < nextUpdate) at start, is re-read when the file changes, and once stale makes the partner’s records fail with ACMGW_CRL_INVALID'
+    ).optional()
   })
   .strict()
 

@@ -27,11 +27,29 @@ export interface PinnedKey {
   validFrom: Date
   validTo: Date
   fingerprint256: string
+  /** Serial number (hex) and the fingerprint of the issuing CA: what a CRL of that CA names it by. */
+  serialNumber: string
+  issuerFingerprint256: string
+}
+
+/** A pinned signing certificate that a partner CA's CRL revokes. */
+export interface RevokedSigner {
+  systemId: string
+  keyId: string
+  serialNumber: string
+  revokedAt: Date
+  /** The CRL file that revokes it. */
+  crl: string
 }
 
 export interface TrustStore {
-  /** The pinned signing key with this key id, whichever partner it belongs to. */
+  /**
+   * The pinned signing key with this key id, whichever partner it belongs to; undefined for a revoked one.
+   * Throws ACMGW_CRL_INVALID when the partner's CRL is no longer current (fail closed).
+   */
   signer(keyId: string): PinnedKey | undefined
+  /** Why signer() refuses a pinned key: the CRL entry that revokes it. */
+  revoked(keyId: string): RevokedSigner | undefined
   /** The key that security parameters for this partner are sealed to. */
   recipient(systemId: string): PinnedKey | undefined
   readonly partners: readonly string[]
@@ -58,8 +76,9 @@ function checkCertificate(
   keyType: string,
   now: Date,
   path: string
-): void {
-  if (!cas.some((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey))) {
+): X509Certificate {
+  const issuer = cas.find((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey))
+  if (issuer === undefined) {
     throw invalid(`${path} (${cert.subject}) is not issued by the partner CA`, path)
   }
   if (now < new Date(cert.validFrom) || now > new Date(cert.validTo)) {
@@ -72,10 +91,13 @@ function checkCertificate(
   if (cert.publicKey.asymmetricKeyType !== keyType) {
     throw invalid(`${path} holds a ${cert.publicKey.asymmetricKeyType ?? 'unknown'} key, expected ${keyType}`, path)
   }
+  return issuer
 }
 
-function pin(systemId: string, cert: X509Certificate): PinnedKey {
+function pin(systemId: string, cert: X509Certificate, issuer: X509Certificate): PinnedKey {
   return {
+    serialNumber: cert.serialNumber,
+    issuerFingerprint256: issuer.fingerprint256,
     systemId,
     keyId: keyIdOf(cert.publicKey),
     publicKey: cert.publicKey,
@@ -102,11 +124,11 @@ export function buildTrustStore(partners: readonly PartnerCertificates[], now = 
     partner.signingCertificatePems.forEach((pem, i) => {
       const path = `${base}.signing[${i}]`
       const cert = parse(pem, path)
-      checkCertificate(cert, cas, signingCommonName(partner.systemId), 'ed25519', now, path)
+      const issuer = checkCertificate(cert, cas, signingCommonName(partner.systemId), 'ed25519', now, path)
       if (cert.keyUsage?.includes(documentSigningOid) !== true) {
         throw invalid(`${path} is not a document-signing certificate`, path)
       }
-      const pinned = pin(partner.systemId, cert)
+      const pinned = pin(partner.systemId, cert, issuer)
       const clash = signers.get(pinned.keyId)
       if (clash !== undefined && clash.systemId !== partner.systemId) {
         throw invalid(`${path} has the same key as a signing pin of ${clash.systemId}`, path)
@@ -116,12 +138,13 @@ export function buildTrustStore(partners: readonly PartnerCertificates[], now = 
     if (partner.encryptionCertificatePem !== undefined) {
       const path = `${base}.encryption`
       const cert = parse(partner.encryptionCertificatePem, path)
-      checkCertificate(cert, cas, gatewayCommonName(partner.systemId), 'rsa', now, path)
-      recipients.set(partner.systemId, pin(partner.systemId, cert))
+      const issuer = checkCertificate(cert, cas, gatewayCommonName(partner.systemId), 'rsa', now, path)
+      recipients.set(partner.systemId, pin(partner.systemId, cert, issuer))
     }
   }
   return {
     signer: (keyId) => signers.get(keyId),
+    revoked: () => undefined,
     recipient: (systemId) => recipients.get(systemId),
     partners: partners.map((p) => p.systemId)
   }

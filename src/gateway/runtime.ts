@@ -17,6 +17,7 @@ import { loadSchemaSet } from '../codec/schema-files.ts'
 import { createEmbeddedWire } from '../codec/wire.ts'
 import { type GatewayConfig, parseDuration } from '../config/schema.ts'
 import { buildTrustStore } from '../envelope/pins.ts'
+import { type PartnerCrl, withRevocation } from '../envelope/revocation.ts'
 import { createUnsealingKey } from '../envelope/sealing.ts'
 import { createRecordSigner } from '../envelope/signing.ts'
 import { createKafkaClient } from '../kafka/client.ts'
@@ -80,20 +81,27 @@ async function buildCodec(config: GatewayConfig): Promise<AcmCodec> {
       encryptionCertificatePem: await readTextFile(p.encryptionCertificate, `partners.${p.id}.encryptionCertificate`)
     }))
   )
+  // Checked before anything connects: an unreadable, invalid or stale CRL stops the start, naming the file.
+  const trust = await withRevocation(
+    buildTrustStore(partners),
+    config.partners.flatMap((p, i): PartnerCrl[] => {
+      const caPems = partners[i]?.caPems ?? []
+      return p.crl === undefined ? [] : [{ systemId: p.id, path: p.crl, caPems }]
+    })
+  )
   const encryption = config.encryption ?? { key: config.kafka.tls.key, certificate: config.kafka.tls.cert }
   const schemas = await loadSchemaSet()
   if (config.codec.mode === 'registry') {
     const { createRegistryWireFromConfig } = await import('../codec/registry.ts')
     const wire = await createRegistryWireFromConfig(schemas, config.codec.registry)
-    return finishCodec(config, schemas, wire, partners, encryption)
+    return finishCodec(config, schemas, wire, encryption)
   }
-  return finishCodec(config, schemas, createEmbeddedWire(schemas), partners, encryption)
+  return finishCodec(config, schemas, createEmbeddedWire(schemas), encryption)
 
   async function finishCodec(
     cfg: GatewayConfig,
     set: Awaited<ReturnType<typeof loadSchemaSet>>,
     wire: Parameters<typeof createCodec>[0]['wire'],
-    partnerCerts: Parameters<typeof buildTrustStore>[0],
     keys: { key: string; certificate: string }
   ): Promise<AcmCodec> {
     return createCodec({
@@ -105,7 +113,7 @@ async function buildCodec(config: GatewayConfig): Promise<AcmCodec> {
         await readTextFile(cfg.signing.key, 'signing key'),
         await readTextFile(cfg.signing.certificate, 'signing certificate')
       ),
-      trust: buildTrustStore(partnerCerts),
+      trust,
       unsealingKey: createUnsealingKey(
         await readTextFile(keys.key, 'encryption key'),
         await readTextFile(keys.certificate, 'encryption certificate')
