@@ -231,8 +231,18 @@ export const gatewayConfigSchema = z
       .object({
         maxRecordBytes: z.number().int().min(1024).default(262_144).describe('larger records are dead-lettered'),
         requestTtl: duration('default expiry of requests this gateway sends').default('1h'),
-        replayWindow: duration('how long message ids are remembered against replay').default('7d'),
-        maxClockSkew: duration('tolerated clock difference to partners').default('5m'),
+        maxClockSkew: duration(
+          'tolerated clock difference to partners; a received message id is remembered against replay until the message expires plus this'
+        ).default('5m'),
+        traceRetention: duration(
+          'how long the trace of a finished request (answered, rejected, timed out) stays queryable; the audit log keeps every decision for ever'
+        ).default('24h'),
+        maxTraces: z
+          .number()
+          .int()
+          .min(100)
+          .default(10_000)
+          .describe('at most this many finished traces are kept (the oldest go first), so memory stays bounded'),
         processingAttempts: z
           .number()
           .int()
@@ -245,8 +255,9 @@ export const gatewayConfigSchema = z
       .default({
         maxRecordBytes: 262_144,
         requestTtl: '1h',
-        replayWindow: '7d',
         maxClockSkew: '5m',
+        traceRetention: '24h',
+        maxTraces: 10_000,
         processingAttempts: 3
       })
       .describe('bounds that keep a gateway safe from hostile or stuck input'),

@@ -5,9 +5,10 @@
  *
  * Inbound, per record: verify and decode (codec) → envelope checks incl. replay → agreement admission →
  * process indication → local policy (accept / reject / pending) → apply through the adapter → final answer →
- * inbox entry. Answers and state are published with acks=all before the caller commits the offset; the
- * adapter is idempotent per (source, messageId) and answer ids are derived from the request, so a redelivery
- * after a crash changes nothing and answers the same.
+ * inbox entry. Everything a batch of records causes (answers, state, dead letters) is staged and published
+ * together with acks=all in one producer request before the caller commits the batch's offset; the adapter is
+ * idempotent per (source, messageId) and answer ids are derived from the request, so a redelivery after a crash
+ * changes nothing and answers the same. Local actions (send, approve, …) are units of work of their own.
  */
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
@@ -43,12 +44,13 @@ import type {
   SendReceipt,
   TraceEvent
 } from './service.ts'
+import { openStage, type Stage, type StagedBatch } from './stage.ts'
 import {
+  expiredInbox,
+  forgottenTraces,
   type GatewayState,
   inboxKey,
   type InboxEntry,
-  type StateWrite,
-  stateRecord,
   type StoredRecord,
   recordPlace,
   versionKey
@@ -61,7 +63,7 @@ export interface DeadLetterRecord extends DeadLetter {
 
 export interface EngineIo {
   /** Sends records, state writes and dead letters with acks=all; resolves when all are acknowledged. */
-  publish(batch: { records?: ProducedRecord[]; state?: StateWrite[]; deadLetters?: DeadLetterRecord[] }): Promise<void>
+  publish(batch: StagedBatch): Promise<void>
 }
 
 export interface EngineDeps {
@@ -109,9 +111,23 @@ export interface EngineEvent {
 /** The rule name reported when no policy rule matched and the default decided. */
 export const defaultRule = '(default)'
 
+/** What the consumer offers while a batch is handled. */
+export interface BatchControl {
+  /** True once a rebalance took the partition away: stop early. */
+  isStale(): boolean
+  /** Keeps the group membership alive during long work. */
+  heartbeat(): Promise<void>
+}
+
+const idle: BatchControl = { isStale: () => false, heartbeat: () => Promise.resolve() }
+
 export interface Engine {
-  handleRecord(record: InboundRecord): Promise<void>
-  /** Expires pending requests and forgets old inbox entries; call periodically. */
+  /**
+   * Handles records of one partition in order as one unit of work; resolves with the offset of the last record
+   * handled once everything they caused is acknowledged (commit up to there), or rejects with nothing published.
+   */
+  handleBatch(records: readonly InboundRecord[], control?: BatchControl): Promise<string | undefined>
+  /** Expires pending requests, and forgets expired inbox entries and old finished traces; call periodically. */
   sweep(): Promise<void>
   readonly service: GatewayService
 }
@@ -159,47 +175,66 @@ export function createEngine(deps: EngineDeps): Engine {
   const emit = deps.onEvent ?? (() => undefined)
   const answerTtlMs = ms(config.limits.requestTtl)
   const pendingTtlMs = ms(config.policy.pendingTtl)
+  const clockSkewMs = ms(config.limits.maxClockSkew)
+  const traceRetentionMs = ms(config.limits.traceRetention)
   const agreementLimits = (id: string) => state.agreements.get(id)?.limits ?? {}
   const deciding = new Set<string>()
 
   const iso = (t: number) => new Date(t).toISOString()
 
+  /** Runs one unit of work and publishes what it staged in one acknowledged request; undone if that fails. */
+  async function within<T>(work: (stage: Stage) => Promise<T>): Promise<T> {
+    const stage = openStage(state)
+    let result: T
+    try {
+      result = await work(stage)
+    } catch (error) {
+      stage.rollback()
+      throw error
+    }
+    await stage.commit((batch) => io.publish(batch))
+    return result
+  }
+
+  /** Events reach the audit log and metrics only once what they report is durable. */
+  const report = (stage: Stage, event: EngineEvent) => stage.afterwards(() => emit(event))
+
+  /** The common fields of an event about a message a partner sent. */
+  const about = (env: Envelope) => ({
+    direction: 'inbound' as const,
+    partner: env.sourceSystem,
+    kind: env.kind,
+    messageId: env.messageId
+  })
+
   function traceUpdate(
+    stage: Stage,
     trace: RequestTrace,
     event: Omit<TraceEvent, 'at'>,
     patch: Partial<RequestTrace> = {}
-  ): StateWrite {
+  ): void {
     const next: RequestTrace = { ...trace, ...patch, events: [...trace.events, { at: iso(now()), ...event }] }
-    state.traces.set(trace.messageId, next)
-    return stateRecord('trace', trace.messageId, next)
+    stage.put('trace', trace.messageId, next)
   }
 
   /** Where each message in hand was read from, for the inbox entry that records it. */
   const places = new Map<string, string>()
 
-  function inbox(envelope: Envelope, outcome: InboxEntry['outcome']): StateWrite {
+  function inbox(stage: Stage, envelope: Envelope, outcome: InboxEntry['outcome']): void {
     const key = inboxKey(envelope.sourceSystem, envelope.messageId)
     const entry: InboxEntry = {
-      at: now(),
-      kind: envelope.kind,
+      until: envelope.expiresAt + clockSkewMs,
       outcome,
       record: places.get(key) ?? state.inbox.get(key)?.record
     }
     if (outcome !== 'pending') places.delete(key)
-    state.inbox.set(key, entry)
-    return stateRecord('inbox', key, entry)
+    stage.put('inbox', key, entry)
   }
 
-  function versionWrite(envelope: Envelope): StateWrite {
-    const key = versionKey(envelope.sourceSystem, envelope.entityKey)
-    state.versions.set(key, envelope.entityVersion)
-    return stateRecord('version', key, envelope.entityVersion)
-  }
+  const versionWrite = (stage: Stage, envelope: Envelope) =>
+    stage.put('version', versionKey(envelope.sourceSystem, envelope.entityKey), envelope.entityVersion)
 
-  function agreementWrite(agreement: Agreement): StateWrite {
-    state.agreements.set(agreement.id, agreement)
-    return stateRecord('agreement', agreement.id, agreement)
-  }
+  const agreementWrite = (stage: Stage, agreement: Agreement) => stage.put('agreement', agreement.id, agreement)
 
   function inboundTrace(decoded: DecodedMessage): RequestTrace {
     const env = decoded.message.envelope
@@ -218,12 +253,13 @@ export function createEngine(deps: EngineDeps): Engine {
     }
   }
 
-  async function deadLetter(
+  function deadLetter(
+    stage: Stage,
     record: InboundRecord,
     reasonCode: string,
     reason: string,
     envelope?: Envelope
-  ): Promise<void> {
+  ): void {
     const parsed = parseTopic(record.topic)
     const letter: DeadLetterRecord = {
       id: newId(),
@@ -241,19 +277,22 @@ export function createEngine(deps: EngineDeps): Engine {
       messageId: envelope?.messageId ?? null,
       record: storedRecord(record)
     }
-    await io.publish({ deadLetters: [letter], state: envelope === undefined ? [] : [inbox(envelope, 'dead-lettered')] })
-    deps.deadLetters.set(letter.id, letter)
+    stage.deadLetter(letter)
+    if (envelope !== undefined) inbox(stage, envelope, 'dead-lettered')
     log.warn(
       { reasonCode, topic: record.topic, partition: record.partition, offset: record.offset, partner: letter.partner },
       'dead-lettered'
     )
-    emit({
-      type: 'dead-lettered',
-      direction: 'inbound',
-      partner: letter.partner,
-      kind: envelope?.kind ?? null,
-      messageId: letter.messageId,
-      reasonCode
+    stage.afterwards(() => {
+      deps.deadLetters.set(letter.id, letter)
+      emit({
+        type: 'dead-lettered',
+        direction: 'inbound',
+        partner: letter.partner,
+        kind: envelope?.kind ?? null,
+        messageId: letter.messageId,
+        reasonCode
+      })
     })
   }
 
@@ -289,6 +328,7 @@ export function createEngine(deps: EngineDeps): Engine {
 
   /** Accept a request: apply its effects and answer. Used by automatic decisions and approvals alike. */
   async function applyAndAnswer(
+    stage: Stage,
     decoded: DecodedMessage,
     record: InboundRecord,
     approver: McServiceUser | null,
@@ -304,44 +344,27 @@ export function createEngine(deps: EngineDeps): Engine {
       const agreement = acceptedAgreement(current, decoded)
       if (!next.ok || agreement === undefined) {
         const reason = next.ok ? 'no local agreement with that id' : next.reason
-        await io.publish({
-          records: [codec.encode(refusal(ctx, 'AGREEMENT_STATE', reason, handling))],
-          state: [
-            inbox(env, 'rejected'),
-            traceUpdate(trace, { type: 'rejected', detail: reason }, { status: 'answered', outcome: 'REJECTED' })
-          ]
-        })
-        emit({
-          type: 'rejected',
-          direction: 'inbound',
-          partner: env.sourceSystem,
-          kind: env.kind,
-          messageId: env.messageId,
-          reasonCode: 'AGREEMENT_STATE'
-        })
+        stage.send(codec.encode(refusal(ctx, 'AGREEMENT_STATE', reason, handling)))
+        inbox(stage, env, 'rejected')
+        traceUpdate(stage, trace, { type: 'rejected', detail: reason }, { status: 'answered', outcome: 'REJECTED' })
+        report(stage, { type: 'rejected', ...about(env), reasonCode: 'AGREEMENT_STATE' })
         return
       }
       await applyWithRetries(cooperationEffects(agreement.id, 'ACTIVE'), env)
       const termsVersion = Number((decoded.message.terms as { termsVersion?: number } | undefined)?.termsVersion ?? 1)
-      await io.publish({
-        records: [codec.encode(cooperationAccepted(ctx, termsVersion))],
-        state: [
-          agreementWrite({ ...agreement, status: 'ACTIVE' }),
-          inbox(env, 'answered'),
-          versionWrite(env),
-          traceUpdate(
-            trace,
-            { type: 'cooperation-accepted', detail: `agreement ${agreement.id} is ACTIVE` },
-            { status: 'answered', outcome: 'ACCEPTED' }
-          )
-        ]
-      })
-      emit({
+      stage.send(codec.encode(cooperationAccepted(ctx, termsVersion)))
+      agreementWrite(stage, { ...agreement, status: 'ACTIVE' })
+      inbox(stage, env, 'answered')
+      versionWrite(stage, env)
+      traceUpdate(
+        stage,
+        trace,
+        { type: 'cooperation-accepted', detail: `agreement ${agreement.id} is ACTIVE` },
+        { status: 'answered', outcome: 'ACCEPTED' }
+      )
+      report(stage, {
         type: 'decided',
-        direction: 'inbound',
-        partner: env.sourceSystem,
-        kind: env.kind,
-        messageId: env.messageId,
+        ...about(env),
         outcome: 'ACCEPTED',
         approver: approver?.mcServiceId ?? null,
         rule,
@@ -357,30 +380,22 @@ export function createEngine(deps: EngineDeps): Engine {
       )
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error)
-      await io.publish({
-        records: [
-          codec.encode(
-            refusal(ctx, 'LOCAL_SYSTEM_UNAVAILABLE', 'the local system could not apply the request', handling)
-          )
-        ]
-      })
-      await deadLetter(record, 'ACMGW_ADAPTER_FAILED', reason, env)
+      stage.send(
+        codec.encode(refusal(ctx, 'LOCAL_SYSTEM_UNAVAILABLE', 'the local system could not apply the request', handling))
+      )
+      deadLetter(stage, record, 'ACMGW_ADAPTER_FAILED', reason, env)
       return
     }
-    const answer = finalResponse(ctx, items, handling)
     const outcome = outcomeOf(items)
-    await io.publish({
-      records: [codec.encode(answer)],
-      state: [
-        inbox(env, 'applied'),
-        versionWrite(env),
-        traceUpdate(
-          trace,
-          { type: 'final-response', detail: `${outcome} (${handling.toLowerCase()})`, items },
-          { status: 'answered', outcome }
-        )
-      ]
-    })
+    stage.send(codec.encode(finalResponse(ctx, items, handling)))
+    inbox(stage, env, 'applied')
+    versionWrite(stage, env)
+    traceUpdate(
+      stage,
+      trace,
+      { type: 'final-response', detail: `${outcome} (${handling.toLowerCase()})`, items },
+      { status: 'answered', outcome }
+    )
     log.info(
       {
         kind: env.kind,
@@ -392,12 +407,9 @@ export function createEngine(deps: EngineDeps): Engine {
       },
       'request decided'
     )
-    emit({
+    report(stage, {
       type: 'applied',
-      direction: 'inbound',
-      partner: env.sourceSystem,
-      kind: env.kind,
-      messageId: env.messageId,
+      ...about(env),
       outcome,
       approver: approver?.mcServiceId ?? null,
       rule,
@@ -411,46 +423,35 @@ export function createEngine(deps: EngineDeps): Engine {
     return { ...current, partner: decoded.message.envelope.sourceSystem }
   }
 
-  async function rejectRequest(
+  function rejectRequest(
+    stage: Stage,
     decoded: DecodedMessage,
     reasonCode: string,
     reason: string,
     handling: Handling,
     approver: McServiceUser | null,
     rule?: string
-  ): Promise<void> {
+  ): void {
     const env = decoded.message.envelope
     const ctx = { self, request: env, now: now(), ttlMs: answerTtlMs, approver }
-    const trace = inboundTrace(decoded)
-    await io.publish({
-      records: [codec.encode(refusal(ctx, reasonCode, reason, handling))],
-      state: [
-        inbox(env, 'rejected'),
-        traceUpdate(
-          trace,
-          { type: 'rejected', detail: `${reasonCode}: ${reason}` },
-          { status: 'answered', outcome: 'REJECTED' }
-        )
-      ]
-    })
+    stage.send(codec.encode(refusal(ctx, reasonCode, reason, handling)))
+    inbox(stage, env, 'rejected')
+    traceUpdate(
+      stage,
+      inboundTrace(decoded),
+      { type: 'rejected', detail: `${reasonCode}: ${reason}` },
+      { status: 'answered', outcome: 'REJECTED' }
+    )
     log.info({ kind: env.kind, partner: env.sourceSystem, messageId: env.messageId, reasonCode }, 'request rejected')
-    emit({
-      type: 'rejected',
-      direction: 'inbound',
-      partner: env.sourceSystem,
-      kind: env.kind,
-      messageId: env.messageId,
-      reasonCode,
-      approver: approver?.mcServiceId ?? null,
-      rule
-    })
+    report(stage, { type: 'rejected', ...about(env), reasonCode, approver: approver?.mcServiceId ?? null, rule })
   }
 
-  async function handleRequest(decoded: DecodedMessage, record: InboundRecord): Promise<void> {
+  async function handleRequest(stage: Stage, decoded: DecodedMessage, record: InboundRecord): Promise<void> {
     const env = decoded.message.envelope
     const applied = state.versions.get(versionKey(env.sourceSystem, env.entityKey))
     if (applied !== undefined && applied >= env.entityVersion) {
-      await rejectRequest(
+      rejectRequest(
+        stage,
         decoded,
         'SUPERSEDED',
         `version ${env.entityVersion} of ${env.entityKey} is not newer than the applied ${applied}`,
@@ -466,7 +467,6 @@ export function createEngine(deps: EngineDeps): Engine {
       requester: env.requester.mcServiceId
     })
     const ctx = { self, request: env, now: now(), ttlMs: answerTtlMs, approver: null }
-    const trace = inboundTrace(decoded)
     if (policy.decision === 'pending') {
       const decideBy = Math.min(now() + pendingTtlMs, env.expiresAt)
       const pending: PendingRequest = {
@@ -482,49 +482,40 @@ export function createEngine(deps: EngineDeps): Engine {
           JSON.stringify(bodyOf(decoded.message), (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))
         ) as Record<string, unknown>
       }
-      state.pending.set(env.messageId, { request: pending, record: storedRecord(record) })
-      await io.publish({
-        records: [codec.encode(processIndication(ctx, 'PENDING_APPROVAL', 'MANUAL', decideBy))],
-        state: [
-          stateRecord('pending', env.messageId, { request: pending, record: storedRecord(record) }),
-          inbox(env, 'pending'),
-          traceUpdate(trace, { type: 'pending', detail: policy.reason }, { status: 'pending' })
-        ]
-      })
-      await adapter.notifyPending({
-        messageId: env.messageId,
-        partner: env.sourceSystem,
-        kind: env.kind,
-        requester: env.requester.mcServiceId
-      })
+      stage.send(codec.encode(processIndication(ctx, 'PENDING_APPROVAL', 'MANUAL', decideBy)))
+      stage.put('pending', env.messageId, { request: pending, record: storedRecord(record) })
+      inbox(stage, env, 'pending')
+      traceUpdate(stage, inboundTrace(decoded), { type: 'pending', detail: policy.reason }, { status: 'pending' })
       log.info(
         { kind: env.kind, partner: env.sourceSystem, messageId: env.messageId, rule: policy.rule },
         'request held pending'
       )
-      emit({
-        type: 'pending',
-        direction: 'inbound',
-        partner: env.sourceSystem,
-        kind: env.kind,
-        messageId: env.messageId,
-        rule: policy.rule ?? defaultRule
+      stage.afterwards(async () => {
+        await adapter.notifyPending({
+          messageId: env.messageId,
+          partner: env.sourceSystem,
+          kind: env.kind,
+          requester: env.requester.mcServiceId
+        })
+        emit({ type: 'pending', ...about(env), rule: policy.rule ?? defaultRule })
       })
       return
     }
-    await io.publish({ records: [codec.encode(processIndication(ctx, 'BEING_ASSESSED', 'AUTOMATIC', null))] })
+    // Published with the final answer of the same unit of work, and before it: the partner sees both in order.
+    stage.send(codec.encode(processIndication(ctx, 'BEING_ASSESSED', 'AUTOMATIC', null)))
     if (policy.decision === 'reject') {
-      await rejectRequest(decoded, 'POLICY', policy.reason, 'AUTOMATIC', null, policy.rule ?? defaultRule)
+      rejectRequest(stage, decoded, 'POLICY', policy.reason, 'AUTOMATIC', null, policy.rule ?? defaultRule)
       return
     }
-    await applyAndAnswer(decoded, record, null, 'AUTOMATIC', policy.rule ?? defaultRule)
+    await applyAndAnswer(stage, decoded, record, null, 'AUTOMATIC', policy.rule ?? defaultRule)
   }
 
-  async function handleStatusNotice(decoded: DecodedMessage, kind: StatusKind): Promise<void> {
+  async function handleStatusNotice(stage: Stage, decoded: DecodedMessage, kind: StatusKind): Promise<void> {
     const env = decoded.message.envelope
     const current = state.agreements.get(env.agreementId)
     const next = transition(current?.status, kind)
     if (!next.ok || current === undefined) {
-      await io.publish({ state: [inbox(env, 'rejected')] })
+      inbox(stage, env, 'rejected')
       log.warn(
         {
           kind,
@@ -534,48 +525,33 @@ export function createEngine(deps: EngineDeps): Engine {
         },
         'status change refused'
       )
-      emit({
-        type: 'rejected',
-        direction: 'inbound',
-        partner: env.sourceSystem,
-        kind,
-        messageId: env.messageId,
-        reasonCode: 'AGREEMENT_STATE'
-      })
+      report(stage, { type: 'rejected', ...about(env), kind, reasonCode: 'AGREEMENT_STATE' })
       return
     }
     await applyWithRetries(cooperationEffects(current.id, next.status), env)
     const correlated = env.correlationId === null ? undefined : state.traces.get(env.correlationId)
-    const writes = [agreementWrite({ ...current, status: next.status }), inbox(env, 'noted'), versionWrite(env)]
+    agreementWrite(stage, { ...current, status: next.status })
+    inbox(stage, env, 'noted')
+    versionWrite(stage, env)
     if (correlated !== undefined) {
-      writes.push(
-        traceUpdate(
-          correlated,
-          { type: 'cooperation-accepted', detail: `agreement ${current.id} is ${next.status}` },
-          { status: 'answered', outcome: 'ACCEPTED' }
-        )
+      traceUpdate(
+        stage,
+        correlated,
+        { type: 'cooperation-accepted', detail: `agreement ${current.id} is ${next.status}` },
+        { status: 'answered', outcome: 'ACCEPTED' }
       )
     }
-    await io.publish({ state: writes })
     log.info(
       { kind, partner: env.sourceSystem, agreementId: current.id, status: next.status },
       'agreement status changed by partner'
     )
-    emit({
-      type: 'applied',
-      direction: 'inbound',
-      partner: env.sourceSystem,
-      kind,
-      messageId: env.messageId,
-      outcome: next.status,
-      agreementId: current.id
-    })
+    report(stage, { type: 'applied', ...about(env), kind, outcome: next.status, agreementId: current.id })
   }
 
-  async function handleAnswer(decoded: DecodedMessage): Promise<void> {
+  function handleAnswer(stage: Stage, decoded: DecodedMessage): void {
     const env = decoded.message.envelope
     const trace = env.correlationId === null ? undefined : state.traces.get(env.correlationId)
-    const writes: StateWrite[] = [inbox(env, 'noted')]
+    inbox(stage, env, 'noted')
     if (trace === undefined || trace.direction !== 'outbound') {
       log.warn(
         { kind: env.kind, partner: env.sourceSystem, correlationId: env.correlationId },
@@ -583,28 +559,26 @@ export function createEngine(deps: EngineDeps): Engine {
       )
     } else if (env.kind === 'PROCESS_INDICATION') {
       const pending = decoded.message.state === 'PENDING_APPROVAL'
-      writes.push(
-        traceUpdate(
-          trace,
-          {
-            type: pending ? 'pending' : 'process-indication',
-            detail: `${String(decoded.message.state)} (${String(decoded.message.handling)})`
-          },
-          trace.status === 'answered' ? {} : { status: pending ? 'pending' : 'indicated' }
-        )
+      traceUpdate(
+        stage,
+        trace,
+        {
+          type: pending ? 'pending' : 'process-indication',
+          detail: `${String(decoded.message.state)} (${String(decoded.message.handling)})`
+        },
+        trace.status === 'answered' ? {} : { status: pending ? 'pending' : 'indicated' }
       )
     } else {
       const items = (decoded.message.items ?? []) as ItemResult[]
       const outcome = String(decoded.message.outcome)
       const approver = env.approver === null ? 'automatic' : `by ${env.approver.mcServiceId}`
-      writes.push(
-        traceUpdate(
-          trace,
-          { type: 'final-response', detail: `${outcome} (${approver})`, items },
-          { status: 'answered', outcome }
-        )
+      traceUpdate(
+        stage,
+        trace,
+        { type: 'final-response', detail: `${outcome} (${approver})`, items },
+        { status: 'answered', outcome }
       )
-      emit({
+      report(stage, {
         type: 'answer',
         direction: 'outbound',
         partner: env.sourceSystem,
@@ -615,12 +589,11 @@ export function createEngine(deps: EngineDeps): Engine {
         latencyMs: now() - Date.parse(trace.events[0]?.at ?? iso(now()))
       })
     }
-    await io.publish({ state: writes })
   }
 
-  async function handleRecord(record: InboundRecord): Promise<void> {
+  async function handleRecord(stage: Stage, record: InboundRecord): Promise<void> {
     if (record.value === null) {
-      await deadLetter(record, 'ACMGW_CODEC_INVALID', 'the record has no value')
+      deadLetter(stage, record, 'ACMGW_CODEC_INVALID', 'the record has no value')
       return
     }
     let decoded: DecodedMessage
@@ -640,12 +613,12 @@ export function createEngine(deps: EngineDeps): Engine {
       const earlier = checked === undefined ? undefined : state.inbox.get(checked)
       const redelivery = earlier?.record === undefined || earlier.record === recordPlace(record)
       if (GatewayError.is(error) && error.code === 'ACMGW_ENVELOPE_REPLAYED' && !redelivery) {
-        await deadLetter(record, error.code, `${error.message}, first at ${earlier?.record ?? '?'}`)
+        deadLetter(stage, record, error.code, `${error.message}, first at ${earlier?.record ?? '?'}`)
         return
       }
       if (GatewayError.is(error) && error.code === 'ACMGW_ENVELOPE_REPLAYED') {
         log.info({ topic: record.topic, offset: record.offset }, 'duplicate delivery ignored')
-        emit({
+        report(stage, {
           type: 'duplicate',
           direction: 'inbound',
           partner: parseTopic(record.topic)?.from ?? null,
@@ -655,18 +628,12 @@ export function createEngine(deps: EngineDeps): Engine {
         return
       }
       const code = GatewayError.is(error) ? error.code : 'ACMGW_CODEC_INVALID'
-      await deadLetter(record, code, error instanceof Error ? error.message : String(error))
+      deadLetter(stage, record, code, error instanceof Error ? error.message : String(error))
       return
     }
     const env = decoded.message.envelope
     places.set(inboxKey(env.sourceSystem, env.messageId), recordPlace(record))
-    emit({
-      type: 'received',
-      direction: 'inbound',
-      partner: env.sourceSystem,
-      kind: env.kind,
-      messageId: env.messageId
-    })
+    report(stage, { type: 'received', ...about(env) })
     const admission = admit(state.agreements.get(env.agreementId), {
       partner: env.sourceSystem,
       category: decoded.category,
@@ -675,36 +642,45 @@ export function createEngine(deps: EngineDeps): Engine {
     const role = kinds[decoded.kind].role
     if (!admission.admitted) {
       if (role === 'answer' || isStatusKind(decoded.kind)) {
-        await io.publish({ state: [inbox(env, 'rejected')] })
+        inbox(stage, env, 'rejected')
         log.warn(
           { kind: env.kind, partner: env.sourceSystem, reasonCode: admission.reasonCode },
           'message refused by agreement'
         )
-        emit({
-          type: 'rejected',
-          direction: 'inbound',
-          partner: env.sourceSystem,
-          kind: env.kind,
-          messageId: env.messageId,
-          reasonCode: admission.reasonCode
-        })
+        report(stage, { type: 'rejected', ...about(env), reasonCode: admission.reasonCode })
         return
       }
-      await rejectRequest(decoded, admission.reasonCode, admission.reason, 'AUTOMATIC', null)
+      rejectRequest(stage, decoded, admission.reasonCode, admission.reason, 'AUTOMATIC', null)
       return
     }
     if (
       decoded.kind === 'COOPERATION_ACCEPTED' ||
       (isStatusKind(decoded.kind) && decoded.kind !== 'COOPERATION_PROPOSED')
     ) {
-      await handleStatusNotice(decoded, decoded.kind)
+      await handleStatusNotice(stage, decoded, decoded.kind)
       return
     }
     if (role === 'answer') {
-      await handleAnswer(decoded)
+      handleAnswer(stage, decoded)
       return
     }
-    await handleRequest(decoded, record)
+    await handleRequest(stage, decoded, record)
+  }
+
+  async function handleBatch(
+    records: readonly InboundRecord[],
+    control: BatchControl = idle
+  ): Promise<string | undefined> {
+    let done: string | undefined
+    await within(async (stage) => {
+      for (const record of records) {
+        if (control.isStale()) break
+        await handleRecord(stage, record)
+        done = record.offset
+        await control.heartbeat()
+      }
+    })
+    return done
   }
 
   async function decidePending(
@@ -719,34 +695,35 @@ export function createEngine(deps: EngineDeps): Engine {
     }
     deciding.add(messageId)
     try {
-      const record = restoredRecord(entry.record)
-      const decoded = codec.decode(
-        { topic: record.topic, key: record.key, value: record.value, headers: record.headers },
-        { now: now() }
-      )
-      const who: McServiceUser = {
-        mcServiceId: approver.mcServiceId,
-        functionalAlias: approver.functionalAlias ?? null
-      }
-      if (verdict === 'approve') await applyAndAnswer(decoded, record, who, 'MANUAL')
-      else await rejectRequest(decoded, 'REJECTED_BY_OPERATOR', reason ?? 'rejected', 'MANUAL', who)
-      state.pending.delete(messageId)
-      await io.publish({ state: [stateRecord('pending', messageId, undefined)] })
-      emit({
-        type: 'decided',
-        direction: 'inbound',
-        partner: entry.request.partner,
-        kind: entry.request.kind,
-        messageId,
-        outcome: verdict,
-        approver: approver.mcServiceId
+      return await within(async (stage) => {
+        const record = restoredRecord(entry.record)
+        const decoded = codec.decode(
+          { topic: record.topic, key: record.key, value: record.value, headers: record.headers },
+          { now: now() }
+        )
+        const who: McServiceUser = {
+          mcServiceId: approver.mcServiceId,
+          functionalAlias: approver.functionalAlias ?? null
+        }
+        if (verdict === 'approve') await applyAndAnswer(stage, decoded, record, who, 'MANUAL')
+        else rejectRequest(stage, decoded, 'REJECTED_BY_OPERATOR', reason ?? 'rejected', 'MANUAL', who)
+        stage.put('pending', messageId, undefined)
+        report(stage, {
+          type: 'decided',
+          direction: 'inbound',
+          partner: entry.request.partner,
+          kind: entry.request.kind,
+          messageId,
+          outcome: verdict,
+          approver: approver.mcServiceId
+        })
+        const trace = state.traces.get(messageId)
+        if (trace === undefined) throw new GatewayError('ACMGW_NOT_FOUND', `no trace of ${messageId}`)
+        return trace
       })
-      const trace = state.traces.get(messageId)
-      if (trace === undefined) throw new GatewayError('ACMGW_NOT_FOUND', `no trace of ${messageId}`)
-      return trace
     } catch (error) {
       if (GatewayError.is(error) && error.code.startsWith('ACMGW_ENVELOPE_EXPIRED')) {
-        await expirePending(messageId)
+        await within((stage) => Promise.resolve(expirePending(stage, messageId)))
       }
       throw error
     } finally {
@@ -754,7 +731,7 @@ export function createEngine(deps: EngineDeps): Engine {
     }
   }
 
-  async function expirePending(messageId: string): Promise<void> {
+  function expirePending(stage: Stage, messageId: string): void {
     const entry = state.pending.get(messageId)
     if (entry === undefined) return
     const record = restoredRecord(entry.record)
@@ -765,7 +742,7 @@ export function createEngine(deps: EngineDeps): Engine {
         { now: Date.parse(entry.request.receivedAt) }
       )
       const env = decoded.message.envelope
-      const answer = [
+      stage.send(
         codec.encode(
           refusal(
             { self, request: env, now: now(), ttlMs: answerTtlMs, approver: null },
@@ -774,26 +751,19 @@ export function createEngine(deps: EngineDeps): Engine {
             'MANUAL'
           )
         )
-      ]
-      const trace = inboundTrace(decoded)
-      await io.publish({
-        records: answer,
-        state: [
-          stateRecord('pending', messageId, undefined),
-          inbox(env, 'answered'),
-          traceUpdate(
-            trace,
-            { type: 'timed-out', detail: 'pending request expired' },
-            { status: 'answered', outcome: 'EXPIRED' }
-          )
-        ]
-      })
+      )
+      inbox(stage, env, 'answered')
+      traceUpdate(
+        stage,
+        inboundTrace(decoded),
+        { type: 'timed-out', detail: 'pending request expired' },
+        { status: 'answered', outcome: 'EXPIRED' }
+      )
     } catch (error) {
       log.warn({ messageId, err: String(error) }, 'an expired pending request could not be answered')
-      await io.publish({ state: [stateRecord('pending', messageId, undefined)] })
     }
-    state.pending.delete(messageId)
-    emit({
+    stage.put('pending', messageId, undefined)
+    report(stage, {
       type: 'decided',
       direction: 'inbound',
       partner: entry.request.partner,
@@ -805,44 +775,43 @@ export function createEngine(deps: EngineDeps): Engine {
 
   async function sweep(): Promise<void> {
     const t = now()
-    for (const [id, entry] of [...state.pending]) {
-      if (Date.parse(entry.request.decideBy) <= t && !deciding.has(id)) await expirePending(id)
-    }
-    const timedOut: StateWrite[] = []
-    for (const trace of state.traces.values()) {
-      if (
-        trace.direction === 'outbound' &&
-        trace.status !== 'answered' &&
-        trace.status !== 'timed-out' &&
-        Date.parse(trace.expiresAt) < t
-      ) {
-        timedOut.push(
+    await within((stage) => {
+      for (const [id, entry] of [...state.pending]) {
+        if (Date.parse(entry.request.decideBy) <= t && !deciding.has(id)) expirePending(stage, id)
+      }
+      for (const trace of [...state.traces.values()]) {
+        if (
+          trace.direction === 'outbound' &&
+          trace.status !== 'answered' &&
+          trace.status !== 'timed-out' &&
+          Date.parse(trace.expiresAt) < t
+        ) {
           traceUpdate(
+            stage,
             trace,
             { type: 'timed-out', detail: 'no final answer before the request expired' },
             { status: 'timed-out' }
           )
-        )
+        }
       }
-    }
-    const forget = [...state.inbox]
-      .filter(([, e]) => t - e.at > ms(config.limits.replayWindow))
-      .map(([id]) => {
-        state.inbox.delete(id)
-        return stateRecord('inbox', id, undefined)
-      })
-    if (timedOut.length + forget.length > 0) await io.publish({ state: [...timedOut, ...forget] })
+      for (const id of expiredInbox(state, t)) stage.put('inbox', id, undefined)
+      for (const id of forgottenTraces(state, t, traceRetentionMs, config.limits.maxTraces)) {
+        stage.put('trace', id, undefined)
+      }
+      return Promise.resolve()
+    })
   }
 
   function nextVersion(entityKey: string): number {
     return Math.max((state.sentVersions.get(entityKey) ?? 0) + 1, now())
   }
 
-  async function sendMessage(
+  function sendMessage(
+    stage: Stage,
     message: AcmMessage,
     category: TopicCategory,
     secrets?: SecuritySecrets
-  ): Promise<SendReceipt> {
+  ): SendReceipt {
     const env = message.envelope
     let produced: ProducedRecord
     try {
@@ -853,8 +822,9 @@ export function createEngine(deps: EngineDeps): Engine {
         cause: error
       })
     }
-    state.sentVersions.set(env.entityKey, env.entityVersion)
-    const trace: RequestTrace = {
+    stage.send(produced)
+    stage.put('sent', env.entityKey, env.entityVersion)
+    stage.put('trace', env.messageId, {
       messageId: env.messageId,
       direction: 'outbound',
       kind: env.kind,
@@ -864,14 +834,15 @@ export function createEngine(deps: EngineDeps): Engine {
       outcome: null,
       expiresAt: iso(env.expiresAt),
       events: [{ at: iso(now()), type: 'sent', detail: `to ${produced.topic}` }]
-    }
-    state.traces.set(env.messageId, trace)
-    await io.publish({
-      records: [produced],
-      state: [stateRecord('sent', env.entityKey, env.entityVersion), stateRecord('trace', env.messageId, trace)]
-    })
+    } satisfies RequestTrace)
     log.info({ kind: env.kind, partner: env.targetSystem, messageId: env.messageId, category }, 'request sent')
-    emit({ type: 'sent', direction: 'outbound', partner: env.targetSystem, kind: env.kind, messageId: env.messageId })
+    report(stage, {
+      type: 'sent',
+      direction: 'outbound',
+      partner: env.targetSystem,
+      kind: env.kind,
+      messageId: env.messageId
+    })
     return { messageId: env.messageId, topic: produced.topic, acknowledged: true }
   }
 
@@ -922,7 +893,16 @@ export function createEngine(deps: EngineDeps): Engine {
         entityKey,
         entityVersion: nextVersion(entityKey)
       })
-      return sendMessage({ envelope, ...body }, category, secrets === undefined ? undefined : secretsFromJson(secrets))
+      return within((stage) =>
+        Promise.resolve(
+          sendMessage(
+            stage,
+            { envelope, ...body },
+            category,
+            secrets === undefined ? undefined : secretsFromJson(secrets)
+          )
+        )
+      )
     },
     trace: (id) => state.traces.get(id),
     listPending: () =>
@@ -978,11 +958,12 @@ export function createEngine(deps: EngineDeps): Engine {
               }
             }
           : { termsVersion: 1, effectiveAt: now(), reason: reason ?? null }
-      const receipt = await sendMessage({ envelope, ...body }, 'status')
-      // The local side changes at once, and a termination cascades locally too (DESIGN §6: both sides).
-      const local: AgreementStatus = next.status
-      await applyLocalCooperation(current, local, messageId, kind, requester.mcServiceId)
-      return receipt
+      return within(async (stage) => {
+        const receipt = sendMessage(stage, { envelope, ...body }, 'status')
+        // The local side changes at once, and a termination cascades locally too (DESIGN §6: both sides).
+        await applyLocalCooperation(stage, current, next.status, messageId, kind, requester.mcServiceId)
+        return receipt
+      })
     },
     deadLetters: () =>
       Promise.resolve(
@@ -994,18 +975,18 @@ export function createEngine(deps: EngineDeps): Engine {
       const letter = deps.deadLetters.get(id)
       if (letter === undefined) throw new GatewayError('ACMGW_NOT_FOUND', `no dead letter ${id}`, { path: 'id' })
       const record = restoredRecord(letter.record)
-      if (letter.messageId !== null) {
-        state.inbox.delete(inboxKey(letter.partner ?? '', letter.messageId))
-        await io.publish({ state: [stateRecord('inbox', inboxKey(letter.partner ?? '', letter.messageId), undefined)] })
-      }
       const before = deps.deadLetters.size
-      await handleRecord(record)
+      await within(async (stage) => {
+        if (letter.messageId !== null) stage.put('inbox', inboxKey(letter.partner ?? '', letter.messageId), undefined)
+        await handleRecord(stage, record)
+      })
       const again = deps.deadLetters.size > before
       return { redriven: !again, detail: again ? 'processed again and dead-lettered again' : 'processed again' }
     }
   }
 
   async function applyLocalCooperation(
+    stage: Stage,
     agreement: Agreement,
     status: AgreementStatus,
     messageId: string,
@@ -1022,9 +1003,9 @@ export function createEngine(deps: EngineDeps): Engine {
       effects,
       limits: agreement.limits
     })
-    await io.publish({ state: [agreementWrite({ ...agreement, status })] })
+    agreementWrite(stage, { ...agreement, status })
     log.info({ agreementId: agreement.id, status, items: effects.map(itemOf) }, 'agreement status changed locally')
-    emit({
+    report(stage, {
       type: 'status-changed',
       direction: 'outbound',
       partner: agreement.partner,
@@ -1036,7 +1017,7 @@ export function createEngine(deps: EngineDeps): Engine {
     })
   }
 
-  return { handleRecord, sweep, service }
+  return { handleBatch, sweep, service }
 }
 
 /**

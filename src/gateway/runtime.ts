@@ -50,6 +50,9 @@ export function privateTopics(self: string): { state: string; deadLetters: strin
   return { state: `acm.${self}.state`, deadLetters: `acm.${self}.dlq` }
 }
 
+/** Names the replica (instance id) that wrote a state record. */
+const stateWriterHeader = 'acmgw-writer'
+
 /** The consumer group the replicas of one gateway share. */
 export function gatewayGroup(self: string): string {
   return `acmgw.${self}`
@@ -178,6 +181,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
   const log = deps.log.child({ system: self })
   const topics = privateTopics(self)
   const instance = deps.instanceId ?? randomUUID()
+  // New on every start (an instance id may be reused): the replay at start must never skip a record.
+  const writerToken = randomUUID()
   const codec = await buildCodec(config)
   const certificates = await loadCertificateValidity(config)
   const kafka = await createKafkaClient(
@@ -212,6 +217,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
           }
           return
         }
+        // This process's own writes are in memory already, and possibly newer than the echo.
+        if (record.headers[stateWriterHeader]?.toString() === writerToken) return
         if (record.key !== null) applyStateRecord(state, record.key.toString(), record.value?.toString() ?? null)
       },
       onCrash: (error) => log.error({ err: String(error) }, 'state follower crashed')
@@ -219,6 +226,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
     stops.push(() => follower.stop())
     await follower.caughtUp
 
+    const writer = { [stateWriterHeader]: Buffer.from(writerToken) }
     const publish = async (batch: {
       records?: OutboundRecord[]
       state?: StateWrite[]
@@ -231,7 +239,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
           key: Buffer.from(d.id),
           value: Buffer.from(JSON.stringify(d))
         })),
-        ...(batch.state ?? []).map((w) => ({ topic: topics.state, key: Buffer.from(w.key), value: stateValue(w) }))
+        ...(batch.state ?? []).map((w) => ({
+          topic: topics.state,
+          key: Buffer.from(w.key),
+          value: stateValue(w),
+          headers: writer
+        }))
       ])
     }
 
@@ -275,13 +288,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
       groupId: gatewayGroup(self),
       topics: subscribed,
       handle: async (batch) => {
-        let done: string | undefined
-        for (const record of batch.records) {
-          if (batch.isStale()) break
-          await engine.handleRecord(record)
-          done = record.offset
-          await batch.heartbeat()
-        }
+        const done = await engine.handleBatch(batch.records, batch)
         // Offsets are committed only once the batch's audit entries are on disk.
         await audit.flush()
         return done

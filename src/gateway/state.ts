@@ -7,10 +7,14 @@
 import type { Agreement } from '../agreements/model.ts'
 import type { PendingRequest, RequestTrace } from './service.ts'
 
-/** A received message already handled: its outcome, so that a redelivery changes nothing. */
+/**
+ * A received message already handled: its outcome, so that a redelivery changes nothing. Kept until the message
+ * has expired (plus the tolerated clock skew): from then on the envelope check refuses the message anyway, so
+ * the entry is no longer needed against a replay and memory stays bounded by the request rate × TTL.
+ */
 export interface InboxEntry {
-  at: number
-  kind: string
+  /** Epoch ms after which the entry is forgotten. */
+  until: number
   outcome: 'applied' | 'rejected' | 'pending' | 'answered' | 'dead-lettered' | 'noted'
   /**
    * `<topic>/<partition>/<offset>` of the record that carried the message: the same id at the same place again is
@@ -71,6 +75,11 @@ const sections = {
 
 export type StateSection = keyof typeof sections
 
+/** The in-memory map a state section folds into. */
+export function sectionMap(state: GatewayState, section: StateSection): Map<string, unknown> {
+  return state[sections[section]]
+}
+
 export interface StateWrite {
   key: string
   /** undefined: tombstone. */
@@ -88,18 +97,31 @@ export function stateRecord(section: StateSection, id: string, value: unknown): 
 export function applyStateRecord(state: GatewayState, key: string, value: string | null): void {
   const slash = key.indexOf('/')
   if (slash < 0) return
-  const section = key.slice(0, slash) as StateSection
+  const section = key.slice(0, slash)
   const id = key.slice(slash + 1)
-  const target = sections[section] as keyof GatewayState | undefined
-  if (target === undefined) return
-  const map = state[target] as Map<string, unknown>
+  if (!Object.hasOwn(sections, section)) return
+  const map = sectionMap(state, section as StateSection)
   if (value === null) map.delete(id)
   else map.set(id, JSON.parse(value) as unknown)
 }
 
-/** Tombstones for inbox entries older than the replay window: compaction then forgets them. */
-export function expiredInbox(state: GatewayState, now: number, replayWindowMs: number): StateWrite[] {
-  return [...state.inbox]
-    .filter(([, entry]) => now - entry.at > replayWindowMs)
-    .map(([id]) => stateRecord('inbox', id, undefined))
+/** Inbox entries whose messages have expired: the envelope check now refuses them without the inbox. */
+export function expiredInbox(state: GatewayState, now: number): string[] {
+  const ids: string[] = []
+  for (const [id, entry] of state.inbox) if (entry.until < now) ids.push(id)
+  return ids
+}
+
+const finished = (trace: RequestTrace) => trace.status === 'answered' || trace.status === 'timed-out'
+
+/**
+ * Finished traces to forget: those last touched more than `retentionMs` ago, and beyond the newest `max` the
+ * oldest (in order of creation). Unfinished ones stay: an answer may still come, or an operator still decides.
+ */
+export function forgottenTraces(state: GatewayState, now: number, retentionMs: number, max: number): string[] {
+  const done = [...state.traces.values()].filter(finished)
+  const excess = done.length - max
+  return done
+    .filter((trace, i) => i < excess || Date.parse(trace.events.at(-1)?.at ?? '') < now - retentionMs)
+    .map((trace) => trace.messageId)
 }
