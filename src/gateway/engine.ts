@@ -33,7 +33,7 @@ import {
   refusal,
   requestEnvelope
 } from './messages.ts'
-import { cooperationEffects, effectsOf, entityKeyOf } from './procedures.ts'
+import { cooperationEffects, effectsOf, entityKeyOf, isVersioned } from './procedures.ts'
 import type {
   Approver,
   DeadLetter,
@@ -231,8 +231,11 @@ export function createEngine(deps: EngineDeps): Engine {
     stage.put('inbox', key, entry)
   }
 
-  const versionWrite = (stage: Stage, envelope: Envelope) =>
-    stage.put('version', versionKey(envelope.sourceSystem, envelope.entityKey), envelope.entityVersion)
+  function versionWrite(stage: Stage, envelope: Envelope): void {
+    if (isVersioned(envelope.entityKey)) {
+      stage.put('version', versionKey(envelope.sourceSystem, envelope.entityKey), envelope.entityVersion)
+    }
+  }
 
   const agreementWrite = (stage: Stage, agreement: Agreement) => stage.put('agreement', agreement.id, agreement)
 
@@ -707,16 +710,7 @@ export function createEngine(deps: EngineDeps): Engine {
         }
         if (verdict === 'approve') await applyAndAnswer(stage, decoded, record, who, 'MANUAL')
         else rejectRequest(stage, decoded, 'REJECTED_BY_OPERATOR', reason ?? 'rejected', 'MANUAL', who)
-        stage.put('pending', messageId, undefined)
-        report(stage, {
-          type: 'decided',
-          direction: 'inbound',
-          partner: entry.request.partner,
-          kind: entry.request.kind,
-          messageId,
-          outcome: verdict,
-          approver: approver.mcServiceId
-        })
+        settlePending(stage, entry.request, verdict, approver.mcServiceId)
         const trace = state.traces.get(messageId)
         if (trace === undefined) throw new GatewayError('ACMGW_NOT_FOUND', `no trace of ${messageId}`)
         return trace
@@ -762,14 +756,20 @@ export function createEngine(deps: EngineDeps): Engine {
     } catch (error) {
       log.warn({ messageId, err: String(error) }, 'an expired pending request could not be answered')
     }
-    stage.put('pending', messageId, undefined)
+    settlePending(stage, entry.request, 'expired')
+  }
+
+  /** A pending request is no longer pending: decided by a person, or expired. */
+  function settlePending(stage: Stage, request: PendingRequest, outcome: string, approver?: string): void {
+    stage.put('pending', request.messageId, undefined)
     report(stage, {
       type: 'decided',
       direction: 'inbound',
-      partner: entry.request.partner,
-      kind: entry.request.kind,
-      messageId,
-      outcome: 'expired'
+      partner: request.partner,
+      kind: request.kind,
+      messageId: request.messageId,
+      outcome,
+      approver
     })
   }
 
@@ -823,7 +823,7 @@ export function createEngine(deps: EngineDeps): Engine {
       })
     }
     stage.send(produced)
-    stage.put('sent', env.entityKey, env.entityVersion)
+    if (isVersioned(env.entityKey)) stage.put('sent', env.entityKey, env.entityVersion)
     stage.put('trace', env.messageId, {
       messageId: env.messageId,
       direction: 'outbound',

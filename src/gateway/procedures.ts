@@ -130,6 +130,16 @@ export function entityKeyOf(kind: string, body: Body, agreementId: string, messa
     case 'COOPERATION_TERMINATED':
       return `agreement:${agreementId}`
     default:
-      return `request:${messageId}`
+      return `${requestEntityPrefix}${messageId}`
   }
+}
+
+const requestEntityPrefix = 'request:'
+
+/**
+ * Whether versions of this entity are worth remembering: a request that is its own entity is never updated by a
+ * later one (replays are the inbox's business), so remembering its version would only grow the state for ever.
+ */
+export function isVersioned(entityKey: string): boolean {
+  return !entityKey.startsWith(requestEntityPrefix)
 }

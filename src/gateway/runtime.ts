@@ -287,6 +287,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
     const consumer: BatchConsumer = await startBatchConsumer(kafka, {
       groupId: gatewayGroup(self),
       topics: subscribed,
+      // Partitions in parallel: their answers share producer requests and audit fsyncs (src/kafka/records.ts).
+      concurrency: 4,
       handle: async (batch) => {
         const done = await engine.handleBatch(batch.records, batch)
         // Offsets are committed only once the batch's audit entries are on disk.

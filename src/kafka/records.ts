@@ -215,6 +215,10 @@ export interface BatchConsumerOptions {
   onCrash?(error: Error): void
   sessionTimeoutMs?: number
   maxBytesPerPartition?: number
+  /** Partition batches handled at once (each partition stays in order); default 1. */
+  concurrency?: number
+  /** How often handled offsets are committed; default 1 s. A crash redelivers at most that much handled work. */
+  commitIntervalMs?: number
 }
 
 export interface GroupMembership {
@@ -230,8 +234,10 @@ export interface BatchConsumer {
 }
 
 /**
- * Consumes with explicit commits: an offset is committed only after the handler reports the records before it
- * done, so a crash redelivers rather than loses (the gateway's inbox turns that into exactly-once effect).
+ * Consumes with commits of handled work only: an offset is marked once the handler reports the records before it
+ * done, and marked offsets are committed every `commitIntervalMs` (and on a rebalance or stop) rather than one
+ * broker round trip per batch. A crash redelivers rather than loses (the gateway's inbox turns that into
+ * exactly-once effect).
  */
 export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOptions): Promise<BatchConsumer> {
   const consumer: Consumer = kafka.consumer({
@@ -253,8 +259,10 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
   await consumer.connect()
   await consumer.subscribe({ topics: [...options.topics], fromBeginning: true })
   await consumer.run({
-    autoCommit: false,
+    autoCommit: true,
+    autoCommitInterval: options.commitIntervalMs ?? 1_000,
     eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: options.concurrency ?? 1,
     eachBatch: async (payload) => {
       const { batch } = payload
       const done = await options.handle({
@@ -265,11 +273,8 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
         isStale: () => payload.isStale()
       })
       if (done === undefined || payload.isStale()) return
+      // Marks `done` handled: kafkajs commits done + 1 (the next to read) at its next commit.
       payload.resolveOffset(done)
-      // The committed offset is the next one to read: last handled + 1.
-      await consumer.commitOffsets([
-        { topic: batch.topic, partition: batch.partition, offset: (BigInt(done) + 1n).toString() }
-      ])
     }
   })
   return { membership: () => ({ ...membership }), stop: () => consumer.disconnect() }

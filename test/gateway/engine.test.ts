@@ -193,6 +193,9 @@ describe('engine units of work', () => {
     t += 3_600_000
     await bravo.engine.sweep()
     assert.equal(bravo.state.inbox.size, 0)
+    // A request that is its own entity leaves no version behind on either side: nothing stays for good.
+    assert.equal(bravo.state.versions.size, 0)
+    assert.equal(alpha.state.sentVersions.size, 0)
     const before = bravo.published.length
     const replayed = requests.slice(0, 1).map((r) => ({ ...r, offset: String(offset++) }))
     await bravo.engine.handleBatch(replayed)

@@ -5,56 +5,20 @@
  * only the genuine one is applied. Prints case → outcome.
  */
 import assert from 'node:assert/strict'
-import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { after, test } from 'node:test'
+import { test } from 'node:test'
 import { readAuditFile, verifyAuditFile } from '../../src/audit/file.ts'
 import { topicName } from '../../src/codec/catalogue.ts'
-import { type AcmCodec, createCodec, type ProducedRecord } from '../../src/codec/codec.ts'
-import { loadSchemaSet } from '../../src/codec/schema-files.ts'
-import { createEmbeddedWire } from '../../src/codec/wire.ts'
-import { buildTrustStore } from '../../src/envelope/pins.ts'
+import type { ProducedRecord } from '../../src/codec/codec.ts'
 import { createRecordSigner, signatureHeader } from '../../src/envelope/signing.ts'
 import { createCertificateAuthority } from '../../src/pki/certificates.ts'
 import { issueSigningCertificate } from '../../src/pki/signing-certificate.ts'
-import { gatewayTlsFiles, pkiLayout } from '../../src/pki/store.ts'
-import { body } from '../helpers/acm.ts'
+import { pkiLayout } from '../../src/pki/store.ts'
 import { gatewayPair, runGateway, waitFor } from '../helpers/gateway.ts'
-import { kafkaFor, testStack } from '../helpers/stack.ts'
+import { caseTable, migrationRequest, rawProducer, senderCodec } from '../helpers/security.ts'
 
-const rows: [string, string, string][] = []
-after(() => {
-  const width = Math.max(...rows.map((r) => r[0].length))
-  console.log(
-    `\nsecurity suite — messages (${rows.length} cases)\n${rows.map(([c, e, o]) => `  ${c.padEnd(width)}  expected: ${e.padEnd(30)} outcome: ${o}`).join('\n')}`
-  )
-})
-
-/** The sending partner's codec, built from its real key files, or with an attacker's signing key. */
-async function senderCodec(
-  pkiDir: string,
-  self: string,
-  partner: string,
-  signer: { key: string; cert: string }
-): Promise<AcmCodec> {
-  const schemas = await loadSchemaSet()
-  const read = (name: string) => readFile(join(pkiDir, name), 'utf8')
-  return createCodec({
-    localSystem: self,
-    schemas,
-    wire: createEmbeddedWire(schemas),
-    signer: createRecordSigner(self, signer.key, signer.cert),
-    trust: buildTrustStore([
-      {
-        systemId: partner,
-        caPems: [await read(pkiLayout.caCert)],
-        signingCertificatePems: [await read(pkiLayout.gatewaySigningCert(partner))],
-        encryptionCertificatePem: await read(pkiLayout.gatewayCert(partner))
-      }
-    ])
-  })
-}
+const rows = caseTable('messages')
 
 test('forged, tampered, replayed, re-topiced, expired and mis-addressed records are each dead-lettered with their code', async (t) => {
   const pair = await gatewayPair(t, { categories: ['migration', 'groups'] })
@@ -70,41 +34,8 @@ test('forged, tampered, replayed, re-topiced, expired and mis-addressed records 
   const forged = await senderCodec(pkiDir, pair.a, pair.b, { key: stolen.privateKeyPem, cert: stolen.certificatePem })
 
   const now = Date.now()
-  const message = (overrides: Record<string, unknown> = {}) => {
-    const messageId = randomUUID()
-    return {
-      envelope: {
-        messageId,
-        kind: 'MIGRATION_USERS_ADD' as const,
-        sourceSystem: pair.a,
-        targetSystem: pair.b,
-        agreementId: pair.agreementId,
-        correlationId: null,
-        createdAt: now,
-        expiresAt: now + 3_600_000,
-        urgency: 'NORMAL' as const,
-        requester: { mcServiceId: 'sip:liaison@a.example', functionalAlias: null },
-        target: null,
-        approver: null,
-        entityKey: `request:${messageId}`,
-        entityVersion: 1,
-        ...overrides
-      },
-      ...body('MIGRATION_USERS_ADD')
-    }
-  }
-  const info = await testStack()
-  const producer = (
-    await kafkaFor({ brokers: info.bootstrapServers, tls: gatewayTlsFiles(pkiDir, pair.a), clientId: 'sender' })
-  ).producer()
-  await producer.connect()
-  t.after(() => producer.disconnect())
-  const produce = (record: ProducedRecord) =>
-    producer.send({
-      topic: record.topic,
-      acks: -1,
-      messages: [{ key: record.key, value: record.value, headers: record.headers }]
-    })
+  const message = (overrides: Record<string, unknown> = {}) => migrationRequest(pair, now, overrides)
+  const produce = await rawProducer(t, pkiDir, pair.a)
 
   const valid = genuine.encode(message())
   // A partner that signs a record for this link but addresses it to someone else (a bug or a confused deputy):

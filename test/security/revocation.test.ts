@@ -5,54 +5,21 @@
  * signed with the new key is applied, and a stale CRL stops B's start. Prints case → outcome.
  */
 import assert from 'node:assert/strict'
-import { randomUUID } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { after, test } from 'node:test'
+import { test } from 'node:test'
 import { parse, stringify } from 'yaml'
 import { readAuditFile, verifyAuditFile } from '../../src/audit/file.ts'
-import { type AcmCodec, createCodec, type ProducedRecord } from '../../src/codec/codec.ts'
-import { loadSchemaSet } from '../../src/codec/schema-files.ts'
-import { createEmbeddedWire } from '../../src/codec/wire.ts'
 import type { GatewayConfigInput } from '../../src/config/schema.ts'
-import { buildTrustStore } from '../../src/envelope/pins.ts'
-import { createRecordSigner } from '../../src/envelope/signing.ts'
 import { GatewayError } from '../../src/errors.ts'
 import { createCrl } from '../../src/pki/crl.ts'
 import { issueSigningCertificate } from '../../src/pki/signing-certificate.ts'
-import { gatewayTlsFiles, loadCertificateAuthority, pkiLayout } from '../../src/pki/store.ts'
-import { body } from '../helpers/acm.ts'
+import { loadCertificateAuthority, pkiLayout } from '../../src/pki/store.ts'
 import { acmgw } from '../helpers/cli.ts'
 import { gatewayPair, runGateway, waitFor } from '../helpers/gateway.ts'
-import { kafkaFor, testStack } from '../helpers/stack.ts'
+import { caseTable, migrationRequest, rawProducer, senderCodec } from '../helpers/security.ts'
 
-const rows: [string, string, string][] = []
-after(() => {
-  const width = Math.max(...rows.map((r) => r[0].length))
-  const expectedWidth = Math.max(...rows.map((r) => r[1].length))
-  console.log(
-    `\nsecurity suite — revocation (${rows.length} cases)\n${rows.map(([c, e, o]) => `  ${c.padEnd(width)}  expected: ${e.padEnd(expectedWidth)} outcome: ${o}`).join('\n')}`
-  )
-})
-
-async function senderCodec(pkiDir: string, self: string, partner: string, signer: { key: string; cert: string }) {
-  const schemas = await loadSchemaSet()
-  const read = (name: string) => readFile(join(pkiDir, name), 'utf8')
-  return createCodec({
-    localSystem: self,
-    schemas,
-    wire: createEmbeddedWire(schemas),
-    signer: createRecordSigner(self, signer.key, signer.cert),
-    trust: buildTrustStore([
-      {
-        systemId: partner,
-        caPems: [await read(pkiLayout.caCert)],
-        signingCertificatePems: [await read(pkiLayout.gatewaySigningCert(partner))],
-        encryptionCertificatePem: await read(pkiLayout.gatewayCert(partner))
-      }
-    ])
-  }) satisfies AcmCodec
-}
+const rows = caseTable('revocation')
 
 async function withPartnerCrl(configFile: string, out: string, signingCertificates: string[], crl: string) {
   const config = parse(await readFile(configFile, 'utf8')) as GatewayConfigInput
@@ -114,40 +81,8 @@ test('a record signed by a revoked signing certificate is dead-lettered with ACM
     cert: rotated.certificatePem
   })
   const now = Date.now()
-  const message = () => {
-    const messageId = randomUUID()
-    return {
-      envelope: {
-        messageId,
-        kind: 'MIGRATION_USERS_ADD' as const,
-        sourceSystem: pair.a,
-        targetSystem: pair.b,
-        agreementId: pair.agreementId,
-        correlationId: null,
-        createdAt: now,
-        expiresAt: now + 3_600_000,
-        urgency: 'NORMAL' as const,
-        requester: { mcServiceId: 'sip:liaison@a.example', functionalAlias: null },
-        target: null,
-        approver: null,
-        entityKey: `request:${messageId}`,
-        entityVersion: 1
-      },
-      ...body('MIGRATION_USERS_ADD')
-    }
-  }
-  const info = await testStack()
-  const producer = (
-    await kafkaFor({ brokers: info.bootstrapServers, tls: gatewayTlsFiles(pkiDir, pair.a), clientId: 'sender' })
-  ).producer()
-  await producer.connect()
-  t.after(() => producer.disconnect())
-  const produce = (record: ProducedRecord) =>
-    producer.send({
-      topic: record.topic,
-      acks: -1,
-      messages: [{ key: record.key, value: record.value, headers: record.headers }]
-    })
+  const message = () => migrationRequest(pair, now)
+  const produce = await rawProducer(t, pkiDir, pair.a)
 
   await produce(revokedSender.encode(message()))
   await produce(rotatedSender.encode(message()))
