@@ -20,10 +20,13 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   })
 }
 
-process.exitCode = await runCli(process.argv.slice(2), {
+const code = await runCli(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
   untilShutdown: () => new Promise<string>((resolve) => (graceful = resolve))
 })
+// Exit once stdout and stderr are flushed rather than when the last handle closes: a gateway stop may leave a
+// step behind (ops.stopTimeout) whose sockets would keep the process alive.
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)))

@@ -271,10 +271,13 @@ export const gatewayConfigSchema = z
           .min(1)
           .max(100)
           .default(3)
-          .describe('a link is STALLED when it has lag and its committed offset did not move for this many intervals')
+          .describe('a link is STALLED when it has lag and its committed offset did not move for this many intervals'),
+        stopTimeout: duration(
+          'how long each step of a graceful stop may take (a consumer still joining its group can wait out a dead member); then the stop goes on without it — handled work is durable, the rest is redelivered'
+        ).default('10s')
       })
       .strict()
-      .default({ lagInterval: '30s', lagThreshold: '60s', stalledIntervals: 3 })
+      .default({ lagInterval: '30s', lagThreshold: '60s', stalledIntervals: 3, stopTimeout: '10s' })
       .describe('the operators’ view: lag monitoring, metrics and the status page (docs/operations.md)')
   })
   .strict()

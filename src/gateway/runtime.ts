@@ -43,6 +43,7 @@ import { createEngine, type DeadLetterRecord, type Engine } from './engine.ts'
 import { composeEventListeners, type EngineEventListener } from './event-listeners.ts'
 import { handleLocalRequest } from './local-requests.ts'
 import type { GatewayService } from './service.ts'
+import { createShutdown } from './shutdown.ts'
 import { applyStateRecord, emptyState, type GatewayState, stateRecord, type StateWrite } from './state.ts'
 
 /** The gateway's private topics (its principal alone may read and write them). */
@@ -156,7 +157,8 @@ export interface RunningGateway {
   activity: Activity
   /** Ready when the broker answers, the inbound consumer is in its group and every certificate is valid. */
   ready(): Promise<{ ready: boolean; checks: Record<string, { ok: boolean; detail: string }> }>
-  stop(): Promise<void>
+  /** Stops everything in reverse order, each step bounded by ops.stopTimeout; complete: no step was left behind. */
+  stop(): Promise<{ complete: boolean }>
 }
 
 export interface GatewayRuntimeDeps {
@@ -195,17 +197,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
   )
   const state = emptyState()
   const deadLetters = new Map<string, DeadLetterRecord>()
-  const stops: (() => Promise<void>)[] = []
-  const stopAll = async () => {
-    for (const stop of stops.reverse())
-      await stop().catch((error: unknown) => log.warn({ err: String(error) }, 'stop failed'))
-  }
+  const { onStop, stopAll } = createShutdown(log, parseDuration(config.ops.stopTimeout) ?? 10_000)
   try {
     // First: a log that does not verify stops the start before anything is consumed. Closed last.
     const audit = await openAuditFile(config.audit.file ?? `${self}.audit.jsonl`)
-    stops.push(() => audit.close())
+    onStop('audit log', () => audit.close())
     const producer: RecordProducer = await createRecordProducer(kafka)
-    stops.push(() => producer.close())
+    onStop('producer', () => producer.close())
     const follower: StateFollower = await followStateTopics(kafka, {
       groupId: `${gatewayGroup(self)}.state.${instance}`,
       topics: [topics.state, topics.deadLetters],
@@ -223,7 +221,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
       },
       onCrash: (error) => log.error({ err: String(error) }, 'state follower crashed')
     })
-    stops.push(() => follower.stop())
+    onStop('state follower', () => follower.stop())
     await follower.caughtUp
 
     const writer = { [stateWriterHeader]: Buffer.from(writerToken) }
@@ -256,7 +254,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
     }
 
     const adapter = deps.adapter ?? (await buildAdapter(config, producer))
-    stops.push(() => adapter.close())
+    onStop('adapter', () => adapter.close())
     const metrics = createGatewayMetrics({
       partners: config.partners.map((p) => p.id),
       pendingByPartner: () => [...state.pending.values()].map((p) => p.request.partner),
@@ -300,9 +298,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
         log.error({ err: error.message }, 'inbound consumer crashed')
       }
     })
-    stops.push(() => consumer.stop())
+    onStop('inbound consumer', () => consumer.stop())
     const broker = createBrokerProbe(kafka)
-    stops.push(() => broker.close())
+    onStop('broker probe', () => broker.close())
 
     const local = config.localRequests
     if (local !== undefined) {
@@ -320,7 +318,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
         },
         onCrash: (error) => log.error({ err: error.message }, 'local request consumer crashed')
       })
-      stops.push(() => localConsumer.stop())
+      onStop('local request consumer', () => localConsumer.stop())
     }
 
     // Lag of what this gateway consumes (the topics it subscribed to at start), read like an outsider would.
@@ -342,13 +340,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
       },
       onError: (error) => log.warn({ err: error instanceof Error ? error.message : String(error) }, 'lag sample failed')
     })
-    stops.push(() => lag.stop())
+    onStop('lag monitor', () => lag.stop())
 
     const sweepTimer = setInterval(() => {
       engine.sweep().catch((error: unknown) => log.warn({ err: String(error) }, 'sweep failed'))
     }, deps.sweepIntervalMs ?? 5_000)
     sweepTimer.unref()
-    stops.push(() => Promise.resolve(clearInterval(sweepTimer)))
+    onStop('sweep timer', () => Promise.resolve(clearInterval(sweepTimer)))
     log.info(
       { topics: inboundTopics(self, state.agreements.values()).length, agreements: state.agreements.size },
       'gateway started'

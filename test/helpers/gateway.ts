@@ -208,16 +208,9 @@ export async function runGateway(t: TestContext, configFile: string): Promise<St
   const events: EngineEvent[] = []
   const log = pino({ level: process.env.ACMGW_TEST_LOG ?? 'silent' })
   const gateway = await startGateway(config, { log, onEvent: (e) => events.push(e), sweepIntervalMs: 500 })
-  let stopped = false
-  const stop = async () => {
-    if (stopped) return
-    stopped = true
-    await gateway.stop()
-  }
-  t.after(stop)
+  t.after(() => gateway.stop())
   return {
     ...gateway,
-    stop,
     events,
     directory: config.adapter.type === 'directory' ? config.adapter.path : ''
   }

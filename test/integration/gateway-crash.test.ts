@@ -78,4 +78,18 @@ test('SIGKILL of the receiving gateway mid-stream loses and duplicates nothing',
     assert.equal(trace?.events.filter((e) => e.type === 'final-response').length, 1)
   }
   console.log(`crash test: ${ids.length} requests, ${atKill} answered before SIGKILL, all answered after restart`)
+
+  // Stopped while it still joins its group behind the SIGKILLed member (whose session has not expired): the
+  // join can take as long as that session, and ops.stopTimeout bounds the wait instead of hanging the stop.
+  b = await startProcess(t, pair.configB)
+  b.kill('SIGKILL')
+  await new Promise((resolve) => b.once('exit', resolve))
+  b = await startProcess(t, pair.configB)
+  const stopping = Date.now()
+  b.kill('SIGTERM')
+  const code = await new Promise<number | null>((resolve) => b.once('exit', resolve))
+  const seconds = (Date.now() - stopping) / 1000
+  console.log(`stop while joining behind a dead member: exit ${code} after ${seconds.toFixed(1)} s`)
+  assert.equal(code, 0)
+  assert.ok(seconds < 45, `the stop took ${seconds} s`)
 })

@@ -36,7 +36,11 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
       const signal = await ctx.untilShutdown()
       log.info({ signal }, 'stopping')
       await app.close()
-      await gateway.stop()
-      ctx.err(`gateway ${config.system.id} stopped`)
+      const { complete } = await gateway.stop()
+      ctx.err(
+        complete
+          ? `gateway ${config.system.id} stopped`
+          : `gateway ${config.system.id} stopped, leaving behind a step that exceeded ops.stopTimeout (see the log); nothing handled is lost`
+      )
     })
 }
