@@ -28,6 +28,19 @@ export interface AnswerContext {
   approver: McServiceUser | null
 }
 
+/** An answer given at the last moment of its request (e.g. "expired") still has this long to reach the requester. */
+export const minimumAnswerLifetimeMs = 60_000
+
+/**
+ * An answer lives as long as the request it answers (nobody waits for it after that), at least
+ * `minimumAnswerLifetimeMs` and at most the answering gateway's own TTL. The receiver remembers its id against
+ * replay just as long, so short-lived requests keep its memory small.
+ */
+function answerExpiry(ctx: AnswerContext): number {
+  const remaining = Math.max(ctx.request.expiresAt - ctx.now, minimumAnswerLifetimeMs)
+  return ctx.now + Math.min(ctx.ttlMs, remaining)
+}
+
 function answerEnvelope(ctx: AnswerContext, kind: AcmKind, stage: string): Envelope {
   const { request } = ctx
   return {
@@ -38,7 +51,7 @@ function answerEnvelope(ctx: AnswerContext, kind: AcmKind, stage: string): Envel
     agreementId: request.agreementId,
     correlationId: request.messageId,
     createdAt: ctx.now,
-    expiresAt: ctx.now + ctx.ttlMs,
+    expiresAt: answerExpiry(ctx),
     urgency: request.urgency,
     requester: ctx.approver ?? acmServerIdentity(ctx.self),
     // Answers go to the requester (3GPP: the authorised primary user the response is addressed to), where the

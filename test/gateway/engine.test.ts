@@ -92,7 +92,7 @@ function delivered(record: ProducedRecord): InboundRecord {
   return { ...record, partition: 0, offset: String(offset++), timestamp: Date.now() }
 }
 
-async function sendRequests(alpha: Side, count: number): Promise<InboundRecord[]> {
+async function sendRequests(alpha: Side, count: number, ttlSeconds?: number): Promise<InboundRecord[]> {
   const records: InboundRecord[] = []
   for (let i = 0; i < count; i++) {
     const before = alpha.published.length
@@ -101,6 +101,7 @@ async function sendRequests(alpha: Side, count: number): Promise<InboundRecord[]
       partner: 'bravo',
       agreementId,
       requester,
+      ttlSeconds,
       body: body('MIGRATION_USERS_ADD')
     })
     records.push(...alpha.published.slice(before).flatMap((b) => b.records.map(delivered)))
@@ -204,5 +205,20 @@ describe('engine units of work', () => {
       letters.map((l) => l.reasonCode),
       ['ACMGW_ENVELOPE_EXPIRED']
     )
+  })
+
+  test('answers live as long as their requests, so the requester forgets their ids as soon', async () => {
+    let t = Date.now()
+    const now = () => t
+    const alpha = await side('alpha', 'bravo', { now })
+    const bravo = await side('bravo', 'alpha', { now })
+    const requests = await sendRequests(alpha, 3, 120)
+    await bravo.engine.handleBatch(requests)
+    await alpha.engine.handleBatch((bravo.published[0]?.records ?? []).map(delivered))
+    assert.equal(alpha.state.inbox.size, 6, 'an indication and a final answer per request')
+    // Request TTL 2 min, clock skew 5 min: past both, the answers' ids are forgotten too (bravo's TTL is 1 h).
+    t += 120_000 + 300_000 + 1
+    await alpha.engine.sweep()
+    assert.equal(alpha.state.inbox.size, 0)
   })
 })
