@@ -2,26 +2,8 @@
  * Renders the configuration reference from the schema itself, so the docs cannot drift from the validator.
  */
 import { z } from 'zod'
+import type { JsonSchema } from '../json-schema.ts'
 import { gatewayConfigSchema } from './schema.ts'
-
-interface JsonSchema {
-  type?: string | string[]
-  description?: string
-  default?: unknown
-  properties?: Record<string, JsonSchema>
-  required?: string[]
-  items?: JsonSchema
-  oneOf?: JsonSchema[]
-  anyOf?: JsonSchema[]
-  enum?: unknown[]
-  const?: unknown
-  pattern?: string
-  format?: string
-  minimum?: number
-  maximum?: number
-  minItems?: number
-  maxItems?: number
-}
 
 interface Row {
   path: string

@@ -3,25 +3,8 @@
  * drift from the validator (a test compares; `node scripts/gen-topics-docs.ts` rewrites the marked sections).
  */
 import { z } from 'zod'
+import type { JsonSchema } from '../json-schema.ts'
 import { aclTemplatesSchema, interconnectionSchema, topicTemplatesSchema } from './schema.ts'
-
-interface JsonSchema {
-  type?: string | string[]
-  description?: string
-  default?: unknown
-  properties?: Record<string, JsonSchema>
-  additionalProperties?: JsonSchema | boolean
-  propertyNames?: JsonSchema
-  required?: string[]
-  items?: JsonSchema
-  anyOf?: JsonSchema[]
-  enum?: unknown[]
-  pattern?: string
-  minimum?: number
-  maximum?: number
-  minItems?: number
-  maxItems?: number
-}
 
 interface Row {
   path: string
