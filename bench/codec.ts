@@ -13,30 +13,26 @@ import { performance } from 'node:perf_hooks'
 import { kinds } from '../src/codec/catalogue.ts'
 import type { ProducedRecord } from '../src/codec/codec.ts'
 import { compileScanPlan, defaultDecodeLimits, scanRecord } from '../src/codec/guard.ts'
-import { type WriterEntry, categoryRecords, createRegistryWire, ownWriter } from '../src/codec/wire.ts'
 import type { AcmMessage } from '../src/envelope/envelope.ts'
 import { verifyRecordSignature } from '../src/envelope/signing.ts'
-import type { TopicCategory } from '../src/codec/catalogue.ts'
 import { X509Certificate } from 'node:crypto'
-import { baseTime, codecFor, kindNames, message, sampleSecrets, schemas, testPki } from '../test/helpers/acm.ts'
+import {
+  baseTime,
+  codecFor,
+  kindNames,
+  message,
+  offlineRegistryWire,
+  sampleSecrets,
+  schemas,
+  testPki
+} from '../test/helpers/acm.ts'
 
 const rounds = Number(process.argv[2] ?? 15)
 const warmupRounds = 3
 const now = baseTime + 1_000
 
 const set = await schemas()
-const ids = new Map<string, number>()
-const allowed = new Map<TopicCategory, Map<number, WriterEntry>>()
-for (const [category, records] of categoryRecords()) {
-  const map = new Map<number, WriterEntry>()
-  for (const record of records) {
-    const id = ids.get(record) ?? ids.size + 1
-    ids.set(record, id)
-    map.set(id, ownWriter(set.get(record), String(id)))
-  }
-  allowed.set(category, map)
-}
-const registryWire = createRegistryWire(ids, allowed)
+const registryWire = await offlineRegistryWire()
 const alpha = { embedded: await codecFor('alpha'), registry: await codecFor('alpha', { wire: registryWire }) }
 const bravo = { embedded: await codecFor('bravo'), registry: await codecFor('bravo', { wire: registryWire }) }
 

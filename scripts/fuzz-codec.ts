@@ -14,12 +14,19 @@
  */
 import { writeFile } from 'node:fs/promises'
 import { performance } from 'node:perf_hooks'
-import { type TopicCategory, topicCategories } from '../src/codec/catalogue.ts'
+import { topicCategories } from '../src/codec/catalogue.ts'
 import type { AcmCodec, ConsumedRecord, HeaderValue, ProducedRecord } from '../src/codec/codec.ts'
-import { type WriterEntry, categoryRecords, createRegistryWire, ownWriter } from '../src/codec/wire.ts'
 import { signatureHeader, signerHeader } from '../src/envelope/signing.ts'
 import { GatewayError } from '../src/errors.ts'
-import { baseTime, codecFor, kindNames, message, sampleSecrets, schemas, testPki } from '../test/helpers/acm.ts'
+import {
+  baseTime,
+  codecFor,
+  kindNames,
+  message,
+  offlineRegistryWire,
+  sampleSecrets,
+  testPki
+} from '../test/helpers/acm.ts'
 import { zigzag } from '../test/helpers/avro-bytes.ts'
 
 const count = Number(process.argv[2] ?? 1_000_000)
@@ -45,19 +52,7 @@ const randomBytes = (n: number) => {
 }
 
 // --- codecs: embedded, and the Confluent framing with ids assigned offline (no registry needed to fuzz it)
-const set = await schemas()
-const ids = new Map<string, number>()
-const allowed = new Map<TopicCategory, Map<number, WriterEntry>>()
-for (const [category, records] of categoryRecords()) {
-  const map = new Map<number, WriterEntry>()
-  for (const record of records) {
-    const id = ids.get(record) ?? ids.size + 1
-    ids.set(record, id)
-    map.set(id, ownWriter(set.get(record), String(id)))
-  }
-  allowed.set(category, map)
-}
-const registryWire = createRegistryWire(ids, allowed)
+const registryWire = await offlineRegistryWire()
 const senders = { embedded: await codecFor('alpha'), registry: await codecFor('alpha', { wire: registryWire }) }
 const receivers: Record<'embedded' | 'registry', AcmCodec> = {
   embedded: await codecFor('bravo'),

@@ -3,11 +3,18 @@
  * gateways, codecs wired to it, and one valid message for every ACM kind.
  */
 import { X509Certificate, randomUUID } from 'node:crypto'
-import { type AcmKind, kindNames, kinds } from '../../src/codec/catalogue.ts'
+import { type AcmKind, kindNames, kinds, type TopicCategory } from '../../src/codec/catalogue.ts'
 import { type AcmCodec, type CodecOptions, type SecuritySecrets, createCodec } from '../../src/codec/codec.ts'
 import { loadSchemaSet } from '../../src/codec/schema-files.ts'
 import type { SchemaSet } from '../../src/codec/schema-set.ts'
-import { type Wire, createEmbeddedWire } from '../../src/codec/wire.ts'
+import {
+  type Wire,
+  type WriterEntry,
+  categoryRecords,
+  createEmbeddedWire,
+  createRegistryWire,
+  ownWriter
+} from '../../src/codec/wire.ts'
 import type { AcmMessage, Envelope } from '../../src/envelope/envelope.ts'
 import { type PartnerCertificates, type TrustStore, buildTrustStore } from '../../src/envelope/pins.ts'
 import { type UnsealingKey, createUnsealingKey } from '../../src/envelope/sealing.ts'
@@ -82,6 +89,23 @@ let cachedSchemas: SchemaSet | undefined
 export async function schemas(): Promise<SchemaSet> {
   cachedSchemas ??= await loadSchemaSet()
   return cachedSchemas
+}
+
+/** The Confluent framing with schema ids assigned here (1, 2, … per record name): no registry needed. */
+export async function offlineRegistryWire(): Promise<Wire> {
+  const set = await schemas()
+  const ids = new Map<string, number>()
+  const allowed = new Map<TopicCategory, Map<number, WriterEntry>>()
+  for (const [category, records] of categoryRecords()) {
+    const map = new Map<number, WriterEntry>()
+    for (const record of records) {
+      const id = ids.get(record) ?? ids.size + 1
+      ids.set(record, id)
+      map.set(id, ownWriter(set.get(record), String(id)))
+    }
+    allowed.set(category, map)
+  }
+  return createRegistryWire(ids, allowed)
 }
 
 export async function codecFor(
