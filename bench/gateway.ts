@@ -15,6 +15,7 @@ import { type Effect, itemOf, type LocalSystemAdapter } from '../src/adapters/ef
 import { loadConfig } from '../src/config/load.ts'
 import type { GatewayConfigInput } from '../src/config/schema.ts'
 import type { EngineEvent } from '../src/gateway/engine.ts'
+import { minimumAnswerLifetimeMs } from '../src/gateway/messages.ts'
 import { type RunningGateway, startGateway } from '../src/gateway/runtime.ts'
 import type { OutboundRequest } from '../src/gateway/service.ts'
 import { pkiLayout } from '../src/pki/store.ts'
@@ -27,6 +28,15 @@ import type { LatencyRun, ThroughputRun } from './relay.ts'
 const usersPerRequest = 20
 /** Requests in flight (sent, not yet answered) at maximum load. */
 const window = 256
+/**
+ * Short retention windows, so that the memory measurement can look past them: a request lives 10 s and its answers
+ * 60 s (their minimum), each id is remembered against replay for that plus 2 s of clock skew, a finished trace for
+ * 5 s (at most 1 000).
+ */
+const requestTtlSeconds = 10
+const limits = { maxClockSkew: '2s', traceRetention: '5s', maxTraces: 1000 }
+/** After this long without traffic every retained entry of a run is forgotten (windows plus sweeps). */
+export const gatewayRetentionMs = Math.max(requestTtlSeconds * 1000, minimumAnswerLifetimeMs) + 2_000 + 3_000
 
 export interface GatewayLatencyRun extends LatencyRun {
   /** Send call to B's 'applied' event, sorted ascending. */
@@ -87,6 +97,7 @@ async function writeConfig(stack: BenchStack, self: string, partner: string, agr
       }
     ],
     policy: { default: 'accept' },
+    limits,
     // Replaced by the no-op adapter below; the configuration schema wants one.
     adapter: { type: 'directory', path: join(stack.dir, `${self}-directory`) },
     http: { port: 0 }
@@ -109,7 +120,7 @@ export async function startGatewayBench(stack: BenchStack, admin: Admin): Promis
     const config = await loadConfig(await writeConfig(stack, self, partner, agreementId))
     // Production logging: info level, one line per request sent and per request decided, to a file.
     const log = pino({ level: 'info' }, pino.destination({ dest: join(stack.dir, `${self}.log`), sync: false }))
-    const gateway = await startGateway(config, { log, onEvent, adapter: noopAdapter() })
+    const gateway = await startGateway(config, { log, onEvent, adapter: noopAdapter(), sweepIntervalMs: 1000 })
     started.push(gateway)
     return gateway
   }
@@ -132,6 +143,7 @@ export async function startGatewayBench(stack: BenchStack, admin: Admin): Promis
       partner: b,
       agreementId,
       requester: { mcServiceId: 'sip:chief@bench-a.example', functionalAlias: null },
+      ttlSeconds: requestTtlSeconds,
       body: {
         users: Array.from({ length: usersPerRequest }, (_, i) => ({
           mcServiceId: `sip:officer-${String(i).padStart(3, '0')}-${n % 1000}@bench-a.example`,
