@@ -90,7 +90,11 @@ const memberId = (m: number) => `sip:u${m}@a.example`
 test(`fault suite: ${requests} requests A→B under leader kills, gateway kills and a frozen broker`, async (t) => {
   const started = Date.now()
   const cluster = await faultCluster()
-  const pair = await whileMetadataSpreads(() => gatewayPair(t, { categories: ['groups'] }))
+  // The driver and the checker read A's traces: keep every one of them (a gateway forgets finished traces
+  // beyond limits.maxTraces, 10 000 by default; a 20 000-request run stalled at 10 000 answered without this).
+  const pair = await whileMetadataSpreads(() =>
+    gatewayPair(t, { categories: ['groups'], gatewayLimits: { maxTraces: requests + window } })
+  )
   const inbound = topicName(pair.a, pair.b, 'groups')
   const admin = await connectedAdmin(t)
   const a = await runGateway(t, pair.configA)

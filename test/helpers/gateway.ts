@@ -151,6 +151,8 @@ export interface GatewaySetup {
   policy?: GatewayConfigInput['policy']
   limits?: { maxMigratedUsers?: number }
   status?: 'PROPOSED' | 'ACTIVE'
+  /** The gateway's own `limits` (the agreement's are `limits` above). */
+  gatewayLimits?: GatewayConfigInput['limits']
 }
 
 /** Writes `<workDir>/<self>.yaml` as a user would and returns its path. */
@@ -190,6 +192,7 @@ export async function writeGatewayConfig(systems: TestSystemSet, setup: GatewayS
       }
     ],
     policy: setup.policy ?? { default: 'accept' },
+    ...(setup.gatewayLimits === undefined ? {} : { limits: setup.gatewayLimits }),
     adapter: { type: 'directory', path: join(systems.workDir, `${setup.self}-directory`) },
     http: { port: 0 }
   }
@@ -224,6 +227,7 @@ export async function gatewayPair(
     policy?: { a?: GatewayConfigInput['policy']; b?: GatewayConfigInput['policy'] }
     limits?: { maxMigratedUsers?: number }
     status?: 'PROPOSED' | 'ACTIVE'
+    gatewayLimits?: GatewayConfigInput['limits']
   }
 ) {
   const systems = await freshSystems(['a', 'b'])
@@ -231,7 +235,13 @@ export async function gatewayPair(
   const admin = await connectedAdmin(t)
   await provisionLink(admin, a, b, options.categories)
   const agreementId = `agr-${a}-${b}`
-  const base = { agreementId, categories: options.categories, limits: options.limits, status: options.status }
+  const base = {
+    agreementId,
+    categories: options.categories,
+    limits: options.limits,
+    status: options.status,
+    gatewayLimits: options.gatewayLimits
+  }
   const configA = await writeGatewayConfig(systems, { ...base, self: a, partner: b, policy: options.policy?.a })
   const configB = await writeGatewayConfig(systems, { ...base, self: b, partner: a, policy: options.policy?.b })
   return { systems, a, b, agreementId, configA, configB, admin }
