@@ -134,8 +134,21 @@ function createPartitionLocator(kafka: Kafka): {
 
 export async function createRecordProducer(kafka: Kafka): Promise<RecordProducer> {
   // Idempotent, one request in flight: retries never duplicate or reorder within a partition.
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false })
-  await producer.connect()
+  const session = async (): Promise<Producer> => {
+    const fresh = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false })
+    await fresh.connect()
+    return fresh
+  }
+  let producer: Producer = await session()
+  // After a failed send the broker may hold part of it while kafkajs did not advance that partition's sequence
+  // number; the next batch would then reuse the number and be dropped as a duplicate, with success returned
+  // (docs/faults.md, run 5). A new session (a new producer id) starts every sequence afresh.
+  let stale = false
+  const renew = async () => {
+    await producer.disconnect().catch(() => undefined)
+    producer = await session()
+    stale = false
+  }
   const locator = createPartitionLocator(kafka)
   // Group commit: what callers send while a request is in flight goes out together in the next one, in call
   // order, instead of one request (and one broker round trip) per caller. Each caller still resolves only once
@@ -150,6 +163,7 @@ export async function createRecordProducer(kafka: Kafka): Promise<RecordProducer
       else list.push(r)
     }
     try {
+      if (stale) await renew()
       const topicMessages = await Promise.all(
         [...byTopic].map(async ([topic, list]) => ({
           topic,
@@ -165,6 +179,7 @@ export async function createRecordProducer(kafka: Kafka): Promise<RecordProducer
       )
       await sendCoveringEveryPartition((batch) => producer.sendBatch({ acks: -1, topicMessages: batch }), topicMessages)
     } catch (error) {
+      stale = true
       throw classifyKafkaError(error, `produce to ${[...byTopic.keys()].join(', ')}`)
     }
   }
