@@ -57,9 +57,16 @@ function resign(record: ProducedRecord, signer: RecordSigner, changes: Partial<P
   }
 }
 
-describe('round trip of every kind (embedded single-object encoding)', async () => {
-  const alpha = await codecFor('alpha')
-  const bravo = await codecFor('bravo')
+// Built before any suite registers its tests: a suite body that awaits can lose the tests it registers after the
+// await when the runner force-exits (they silently did not run in one CI run).
+const alphaCodec = await codecFor('alpha')
+const bravoCodec = await codecFor('bravo')
+const shallowBravo = await codecFor('bravo', { limits: { maxDepth: 3 } })
+const schemaSet = await schemas()
+
+describe('round trip of every kind (embedded single-object encoding)', () => {
+  const alpha = alphaCodec
+  const bravo = bravoCodec
   for (const kind of kindNames) {
     test(kind, () => {
       const sent = message(kind)
@@ -83,7 +90,7 @@ describe('round trip of every kind (embedded single-object encoding)', async () 
   }
 
   test('the record decodes with plain avsc and the shipped schema (any Avro implementation can read it)', async () => {
-    const set = await schemas()
+    const set = schemaSet
     const record = alpha.encode(message('GROUP_MEMBERSHIP_UPDATE'))
     const type = set.get(`${namespace}.GroupMembershipUpdate`).type
     const decoded = type.fromBuffer(record.value.subarray(10)) as AcmMessage
@@ -91,8 +98,8 @@ describe('round trip of every kind (embedded single-object encoding)', async () 
   })
 })
 
-describe('encoding refuses what it must not sign', async () => {
-  const alpha = await codecFor('alpha')
+describe('encoding refuses what it must not sign', () => {
+  const alpha = alphaCodec
   test('a message for another source system', () => {
     assert.throws(
       () => alpha.encode(message('FINAL_RESPONSE', { sourceSystem: 'charlie' })),
@@ -132,10 +139,10 @@ describe('encoding refuses what it must not sign', async () => {
   })
 })
 
-describe('negative table: every hostile or wrong record is refused with its code', async () => {
+describe('negative table: every hostile or wrong record is refused with its code', () => {
   const pki = testPki()
-  const alpha = await codecFor('alpha')
-  const bravo = await codecFor('bravo')
+  const alpha = alphaCodec
+  const bravo = bravoCodec
   const alphaSigner = pki.gateways.alpha.signer
   const charlieSigner = pki.gateways.charlie.signer
   const good = (kind: AcmKind = 'GROUP_MEMBERSHIP_UPDATE', overrides = {}) => alpha.encode(message(kind, overrides))
@@ -144,11 +151,11 @@ describe('negative table: every hostile or wrong record is refused with its code
     copy[at] = (copy[at] ?? 0) ^ 0x01
     return copy
   }
-  const set = await schemas()
+  const set = schemaSet
 
   // The contract has no recursive schemas, so a value can nest only as deep as its schema; a receiver with a
   // depth limit below that shows the guard acting in the decode path (guard.test.ts has the recursive case).
-  const shallow = await codecFor('bravo', { limits: { maxDepth: 3 } })
+  const shallow = shallowBravo
   const cases: {
     name: string
     code: string
@@ -448,8 +455,8 @@ describe('negative table: every hostile or wrong record is refused with its code
   })
 })
 
-describe('schema evolution in embedded mode', async () => {
-  const set = await schemas()
+describe('schema evolution in embedded mode', () => {
+  const set = schemaSet
   const pki = testPki()
   // A newer GroupMembershipUpdate: one more optional field, one more operation symbol.
   const newer = structuredClone(set.get(`${namespace}.GroupMembershipUpdate`).schema) as {
