@@ -68,7 +68,6 @@ export function openStage(state: GatewayState): OpenStage {
       } else slot.after = value
       if (value === undefined) map.delete(id)
       else map.set(id, value)
-      writes.delete(write.key)
       writes.set(write.key, write)
     },
     send: (record) => void records.push(record),
