@@ -1,6 +1,7 @@
 /**
- * The built-in directory's data and how an effect batch changes it. Pure: the file edge (directory.ts) loads,
- * calls applyBatch and writes the result atomically.
+ * The built-in directory's data and how an effect batch changes it. No I/O: the file edge (directory.ts) journals
+ * each batch and replays the journal over the last snapshot with the same applyBatch, so the outcome of a batch
+ * depends on nothing but the document, the batch and its time.
  */
 import {
   type Effect,
@@ -25,6 +26,8 @@ export interface PartnerRecords {
 
 export interface DirectoryDocument {
   version: 1
+  /** The snapshot's generation: only the journal of the same generation is replayed over it. */
+  generation?: number
   partners: Record<string, PartnerRecords>
   /** Results per idempotency key, so that a repeated batch changes nothing and answers the same. */
   applied: Record<string, { at: number; results: ItemResult[] }>
@@ -141,19 +144,21 @@ function applyEffect(records: PartnerRecords, effect: Effect, batch: EffectBatch
   }
 }
 
-/** Applies a batch once: a repeated idempotency key returns the stored results and changes nothing. */
+/**
+ * Applies a batch once, in place (a copy per batch would cost the whole document each time): a repeated
+ * idempotency key returns the stored results and changes nothing. No effect throws, so a batch is applied whole.
+ */
 export function applyBatch(
   doc: DirectoryDocument,
   batch: EffectBatch,
   now: number
-): { doc: DirectoryDocument; results: ItemResult[]; repeated: boolean } {
+): { results: ItemResult[]; repeated: boolean } {
   const previous = doc.applied[batch.idempotencyKey]
-  if (previous !== undefined) return { doc, results: previous.results, repeated: true }
-  const next = structuredClone(doc)
-  const records = (next.partners[batch.partner] ??= emptyPartner())
+  if (previous !== undefined) return { results: previous.results, repeated: true }
+  const records = (doc.partners[batch.partner] ??= emptyPartner())
   const results = batch.effects.map((effect) => applyEffect(records, effect, batch))
-  next.applied[batch.idempotencyKey] = { at: now, results }
-  return { doc: next, results, repeated: false }
+  doc.applied[batch.idempotencyKey] = { at: now, results }
+  return { results, repeated: false }
 }
 
 /** Forgets idempotency keys older than `maxAgeMs` (longer than any replay window the gateway uses). */

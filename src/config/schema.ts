@@ -134,7 +134,9 @@ const adapter = z
   .discriminatedUnion('type', [
     z
       .object({
-        type: z.literal('directory').describe('built-in file-backed directory (atomic writes)'),
+        type: z
+          .literal('directory')
+          .describe('built-in file-backed directory: directory.json and a journal of the batches since, each fsynced'),
         path: file('folder of the directory')
       })
       .strict(),

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile } from 'node:fs/promises'
+import { appendFile, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
@@ -15,7 +15,7 @@ function batch(key: string, effects: EffectBatch['effects'], limits: EffectBatch
 
 describe('directory model', () => {
   test('per-item results: limits, not applicable and dependencies', () => {
-    let doc = emptyDirectory()
+    const doc = emptyDirectory()
     const first = applyBatch(
       doc,
       batch(
@@ -34,7 +34,6 @@ describe('directory model', () => {
       ['ACCEPTED', 'ACCEPTED', 'REJECTED']
     )
     assert.equal(first.results[2]?.reasonCode, 'LIMIT_REACHED')
-    doc = first.doc
     const second = applyBatch(
       doc,
       batch('m2', [
@@ -63,25 +62,28 @@ describe('directory model', () => {
   })
 
   test('a repeated idempotency key changes nothing and answers the same', () => {
+    const doc = emptyDirectory()
     const once = applyBatch(
-      emptyDirectory(),
+      doc,
       batch('m1', [{ type: 'group.member.add', mcServiceGroupId: 'g', mcServiceId: 'u' }]),
       1
     )
+    const before = structuredClone(doc)
     const twice = applyBatch(
-      once.doc,
+      doc,
       batch('m1', [{ type: 'group.member.remove', mcServiceGroupId: 'g', mcServiceId: 'u' }]),
       2
     )
     assert.equal(twice.repeated, true)
-    assert.equal(twice.doc, once.doc)
+    assert.deepEqual(doc, before)
     assert.deepEqual(twice.results, once.results)
-    assert.deepEqual(once.doc.partners['be-police']?.groupMembers.g, ['u'])
+    assert.deepEqual(doc.partners['be-police']?.groupMembers.g, ['u'])
   })
 
   test('termination revokes migration, visiting services and the partner’s joint-group memberships', () => {
-    let doc = applyBatch(
-      emptyDirectory(),
+    const doc = emptyDirectory()
+    applyBatch(
+      doc,
       batch('m1', [
         { type: 'migration.authorise', user: user('sip:a@be') },
         {
@@ -105,8 +107,8 @@ describe('directory model', () => {
         }
       ]),
       1
-    ).doc
-    doc = applyBatch(doc, batch('m2', [{ type: 'partner.revoke-all', agreementId: 'nl-be' }]), 2).doc
+    )
+    applyBatch(doc, batch('m2', [{ type: 'partner.revoke-all', agreementId: 'nl-be' }]), 2)
     const records = doc.partners['be-police']
     assert.deepEqual(records?.migrationAuthorisations, {})
     assert.deepEqual(records?.visitingServices, {})
@@ -141,7 +143,88 @@ describe('directory adapter (files)', () => {
       again.map((r) => r.result),
       ['ACCEPTED']
     )
+    await second.close()
     assert.deepEqual((await readDirectory(path)).partners['be-police']?.groupMembers.g, ['u1', 'u2'])
     assert.match(await readFile(join(path, 'pending-notifications.jsonl'), 'utf8'), /"messageId":"m3"/)
+  })
+
+  const add = (key: string, member: string) =>
+    batch(key, [{ type: 'group.member.add', mcServiceGroupId: 'g', mcServiceId: member }])
+  const journalOf = (path: string) => join(path, 'directory.journal.jsonl')
+  const snapshotOf = (path: string) => join(path, 'directory.json')
+  const line = (key: string, member: string) => JSON.stringify({ at: 1, batch: add(key, member) })
+
+  test('a batch is one journal line; readers replay the journal; compaction folds it into a new generation', async () => {
+    const path = await mkdtemp(join(tmpdir(), 'acmgw-dir-'))
+    const adapter = await createDirectoryAdapter({ path, compactEvery: 3 })
+    await adapter.apply(add('m1', 'u1'))
+    await adapter.apply(add('m2', 'u2'))
+    const journal = (await readFile(journalOf(path), 'utf8')).trimEnd().split('\n')
+    assert.equal(journal.length, 3, 'the generation header and one line per batch')
+    assert.deepEqual(JSON.parse(journal[0] ?? ''), { generation: 1 })
+    const snapshot = JSON.parse(await readFile(snapshotOf(path), 'utf8')) as { generation: number; applied: object }
+    assert.deepEqual([snapshot.generation, Object.keys(snapshot.applied)], [1, []], 'the snapshot is not rewritten')
+    assert.deepEqual((await readDirectory(path)).partners['be-police']?.groupMembers.g, ['u1', 'u2'])
+
+    await adapter.apply(add('m3', 'u3'))
+    const folded = JSON.parse(await readFile(snapshotOf(path), 'utf8')) as { generation: number; applied: object }
+    assert.equal(folded.generation, 2)
+    assert.equal(Object.keys(folded.applied).length, 3)
+    assert.equal(await readFile(journalOf(path), 'utf8'), '{"generation":2}\n')
+    await adapter.apply(add('m4', 'u4'))
+    await adapter.close()
+    assert.equal(await readFile(journalOf(path), 'utf8'), '{"generation":3}\n', 'close folds the journal in')
+    assert.deepEqual((await readDirectory(path)).partners['be-police']?.groupMembers.g, ['u1', 'u2', 'u3', 'u4'])
+  })
+
+  test('after a crash: an unfinished last line was never acknowledged and is left out; the rest is kept', async () => {
+    const path = await mkdtemp(join(tmpdir(), 'acmgw-dir-'))
+    // Two acknowledged batches, then the process died while appending m3: half a line, no newline.
+    await writeFile(journalOf(path), ['{"generation":0}', line('m1', 'u1'), line('m2', 'u2'), ''].join('\n'))
+    await appendFile(journalOf(path), '{"at":3,"batch":{"idempotencyKey":"be-police/m3"')
+    assert.deepEqual((await readDirectory(path)).partners['be-police']?.groupMembers.g, ['u1', 'u2'])
+    const second = await createDirectoryAdapter({ path })
+    assert.deepEqual(
+      (await second.apply(add('m3', 'u3'))).map((r) => r.result),
+      ['ACCEPTED'],
+      'the unacknowledged batch applies when it is redelivered'
+    )
+    await second.close()
+    assert.deepEqual((await readDirectory(path)).partners['be-police']?.groupMembers.g, ['u1', 'u2', 'u3'])
+  })
+
+  test('a journal the snapshot already holds (crash between the two renames) is not replayed twice', async () => {
+    const path = await mkdtemp(join(tmpdir(), 'acmgw-dir-'))
+    const adapter = await createDirectoryAdapter({ path })
+    await adapter.apply(add('m1', 'u1'))
+    const staleJournal = await readFile(journalOf(path), 'utf8')
+    await adapter.close()
+    // The snapshot of generation 2 is written, the journal of generation 1 not yet replaced.
+    await writeFile(journalOf(path), staleJournal.replace('"generation":2', '"generation":1'))
+    const journal = (await readFile(journalOf(path), 'utf8')).split('\n')
+    assert.deepEqual(JSON.parse(journal[0] ?? ''), { generation: 1 })
+    // A removal journalled in the old generation would undo the add if it were replayed.
+    await appendFile(
+      journalOf(path),
+      `${JSON.stringify({ at: 9, batch: batch('m9', [{ type: 'group.member.remove', mcServiceGroupId: 'g', mcServiceId: 'u1' }]) })}\n`
+    )
+    assert.deepEqual((await readDirectory(path)).partners['be-police']?.groupMembers.g, ['u1'])
+  })
+
+  test('a damaged journal or a missing snapshot stops with an error naming the file', async () => {
+    const path = await mkdtemp(join(tmpdir(), 'acmgw-dir-'))
+    await writeFile(
+      journalOf(path),
+      ['{"generation":0}', line('m1', 'u1'), '{"at":1,"batch":', line('m3', 'u3'), ''].join('\n')
+    )
+    await assert.rejects(readDirectory(path), (error: Error) => {
+      assert.equal((error as { code?: string }).code, 'ACMGW_FILE_UNREADABLE')
+      assert.match(error.message, /directory\.journal\.jsonl line 3 is not JSON/)
+      return true
+    })
+    await assert.rejects(createDirectoryAdapter({ path }), /line 3 is not JSON/)
+    await writeFile(snapshotOf(path), JSON.stringify({ ...emptyDirectory(), generation: 4 }))
+    await writeFile(journalOf(path), '{"generation":7}\n')
+    await assert.rejects(readDirectory(path), /generation 7, newer than .*directory\.json \(4\)/)
   })
 })
