@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { appendFile, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
@@ -226,5 +226,33 @@ describe('directory adapter (files)', () => {
     await writeFile(snapshotOf(path), JSON.stringify({ ...emptyDirectory(), generation: 4 }))
     await writeFile(journalOf(path), '{"generation":7}\n')
     await assert.rejects(readDirectory(path), /generation 7, newer than .*directory\.json \(4\)/)
+  })
+
+  test('a failed compaction loses nothing: the batch is already journalled, and the next apply recovers first', async () => {
+    const path = await mkdtemp(join(tmpdir(), 'acmgw-dir-'))
+    const adapter = await createDirectoryAdapter({ path, compactEvery: 2 })
+    await adapter.apply(add('m1', 'u1'))
+    const snapshot = await readFile(snapshotOf(path), 'utf8')
+    // A non-empty folder where the snapshot goes: the rename of the next snapshot fails, even for root.
+    await rm(snapshotOf(path))
+    await mkdir(join(snapshotOf(path), 'in-the-way'), { recursive: true })
+    assert.deepEqual(
+      (await adapter.apply(add('m2', 'u2'))).map((r) => r.result),
+      ['ACCEPTED'],
+      'journalled, so acknowledged, although folding it in failed'
+    )
+    await assert.rejects(adapter.apply(add('m3', 'u3')), (error: Error) => {
+      assert.equal((error as { code?: string }).code, 'ACMGW_FILE_UNREADABLE')
+      assert.match(error.message, /directory\.json/)
+      return true
+    })
+    await rm(snapshotOf(path), { recursive: true })
+    await writeFile(snapshotOf(path), snapshot)
+    assert.deepEqual(
+      (await adapter.apply(add('m3', 'u3'))).map((r) => r.result),
+      ['ACCEPTED']
+    )
+    await adapter.close()
+    assert.deepEqual((await readDirectory(path)).partners['be-police']?.groupMembers.g, ['u1', 'u2', 'u3'])
   })
 })
