@@ -57,8 +57,7 @@ function resign(record: ProducedRecord, signer: RecordSigner, changes: Partial<P
   }
 }
 
-// Built before any suite registers its tests: a suite body that awaits can lose the tests it registers after the
-// await when the runner force-exits (they silently did not run in one CI run).
+// Built once, for all the suites below.
 const alphaCodec = await codecFor('alpha')
 const bravoCodec = await codecFor('bravo')
 const shallowBravo = await codecFor('bravo', { limits: { maxDepth: 3 } })
