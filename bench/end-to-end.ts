@@ -11,7 +11,8 @@
  * sink; the broker separately), then latency at 10 % of the maximum load, then the memory each variant retained.
  *
  * Options: --rounds N (3), --relay-messages N (20000), --gateway-messages N (3000), --latency-seconds S (6),
- * --memory-messages N (10000: G requests between the two settled-memory readings).
+ * --memory-messages N (10000: G requests between the two settled-memory readings), --memory-runs N (1: G runs of
+ * that size in a row, memory read after each, to see whether RSS levels off).
  */
 import { execFile } from 'node:child_process'
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
@@ -30,7 +31,8 @@ const { values, positionals } = parseArgs({
     'relay-messages': { type: 'string', default: '20000' },
     'gateway-messages': { type: 'string', default: '3000' },
     'latency-seconds': { type: 'string', default: '6' },
-    'memory-messages': { type: 'string', default: '10000' }
+    'memory-messages': { type: 'string', default: '10000' },
+    'memory-runs': { type: 'string', default: '1' }
   }
 })
 const what = positionals[0] ?? 'all'
@@ -43,6 +45,7 @@ const relayMessages = Number(values['relay-messages'])
 const gatewayMessages = Number(values['gateway-messages'])
 const latencySeconds = Number(values['latency-seconds'])
 const memoryMessages = Number(values['memory-messages'])
+const memoryRuns = Number(values['memory-runs'])
 const withGateway = what !== 'relay'
 const withPlain = what !== 'gateway'
 if (typeof (globalThis as { gc?: unknown }).gc !== 'function') {
@@ -180,39 +183,55 @@ async function main(s: BenchStack): Promise<void> {
   // gateway keeps what a request needs for its lifetime (replay protection, trace) and forgets it after: it is
   // read right after the run (what the windows hold) and once the windows have passed (what stays for good),
   // after a first run of the same size that settles the working set.
-  const memory: { name: string; messages: number; rss: number; heap: number; windowHeap?: number }[] = []
+  const memory: {
+    name: string
+    messages: number
+    rss: number
+    heap: number
+    windowHeap?: number
+    /** Settled RSS and heap growth since the first reading, after each run. */
+    series: { rss: number; heap: number }[]
+  }[] = []
   const per100k = (bytes: number, messages: number) => (bytes / messages) * 100_000
   const measureMemory = async (
     name: string,
     messages: number,
     run: (n: number) => Promise<unknown>,
-    retentionMs = 0
+    retentionMs = 0,
+    runs = 1
   ) => {
     if (retentionMs > 0) {
       // A first run of the same size brings the process to the working set that a full window needs (allocators
-      // keep freed pages); growth is then read between the ends of two equal runs.
+      // keep freed pages); growth is then read between the ends of equal runs.
       await run(messages)
       await sleep(retentionMs)
     }
     const before = await settledMemory()
-    await run(messages)
-    const inWindow = retentionMs > 0 ? await settledMemory() : undefined
-    await sleep(retentionMs)
-    const after = await settledMemory()
+    let inWindow: Awaited<ReturnType<typeof settledMemory>> | undefined
+    const series: { rss: number; heap: number }[] = []
+    let after = before
+    for (let i = 0; i < runs; i++) {
+      await run(messages)
+      if (i === 0 && retentionMs > 0) inWindow = await settledMemory()
+      await sleep(retentionMs)
+      after = await settledMemory()
+      series.push({ rss: after.rss - before.rss, heap: after.heapUsed - before.heapUsed })
+      log(
+        `memory ${name}: after ${(i + 1) * messages} messages RSS ${((after.rss - before.rss) / 2 ** 20).toFixed(1)} MiB, heap ${((after.heapUsed - before.heapUsed) / 2 ** 20).toFixed(1)} MiB${inWindow === undefined || i > 0 ? '' : `; heap right after the run ${((inWindow.heapUsed - before.heapUsed) / 2 ** 20).toFixed(1)} MiB`}`
+      )
+    }
     memory.push({
       name,
-      messages,
-      rss: per100k(after.rss - before.rss, messages),
-      heap: per100k(after.heapUsed - before.heapUsed, messages),
-      windowHeap: inWindow === undefined ? undefined : (inWindow.heapUsed - before.heapUsed) / messages
+      messages: messages * runs,
+      rss: per100k(after.rss - before.rss, messages * runs),
+      heap: per100k(after.heapUsed - before.heapUsed, messages * runs),
+      windowHeap: inWindow === undefined ? undefined : (inWindow.heapUsed - before.heapUsed) / messages,
+      series
     })
-    log(
-      `memory ${name}: RSS ${((after.rss - before.rss) / 2 ** 20).toFixed(1)} MiB, heap ${((after.heapUsed - before.heapUsed) / 2 ** 20).toFixed(1)} MiB over ${messages} messages${inWindow === undefined ? '' : `; heap right after the run ${((inWindow.heapUsed - before.heapUsed) / 2 ** 20).toFixed(1)} MiB`}`
-    )
   }
   await measureMemory('R (mTLS)', Math.max(relayMessages, memoryMessages), (n) => relayTls.throughput(n))
   if (gateway !== undefined) {
-    await measureMemory('G (A→B→A)', memoryMessages, (n) => gateway.throughput(n), gatewayRetentionMs)
+    await measureMemory('G (A→B→A)', memoryMessages, (n) => gateway.throughput(n), gatewayRetentionMs, memoryRuns)
   }
   const outcomes = gateway?.outcomes()
 
@@ -289,6 +308,12 @@ async function main(s: BenchStack): Promise<void> {
     out(
       `  ${m.name.padEnd(14)} RSS ${mib(m.rss)}, heap ${mib(m.heap)} per 100 000 (measured over ${m.messages})${m.name.startsWith('G') ? ` once the retention windows passed (target RSS ≤ 5 MiB) ${Math.max(m.rss, m.heap) <= 5 * 2 ** 20 ? 'MET' : 'MISSED'} (judged on the larger of RSS and heap: RSS moves in allocator steps and can fall)` : ''}`
     )
+    if (m.series.length > 1) {
+      const steps = m.series.map(
+        (x, i) => `${mib(x.rss)} / ${mib(x.heap)} after ${((i + 1) * m.messages) / m.series.length}`
+      )
+      out(`  ${''.padEnd(14)} RSS / heap growth, run by run: ${steps.join('; ')}`)
+    }
     if (m.windowHeap !== undefined) {
       out(
         `  ${''.padEnd(14)} while requests are inside their windows: ${m.windowHeap.toFixed(0)} bytes of heap per request (both gateways)`
