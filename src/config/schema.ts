@@ -168,7 +168,18 @@ export const gatewayConfigSchema = z
       .object({
         brokers: z.array(hostPort).min(1).describe('bootstrap servers'),
         tls: tlsFiles.describe('mutual TLS: every broker requires a client certificate'),
-        clientId: z.string().optional().describe('defaults to acmgw.<system id>')
+        clientId: z.string().optional().describe('defaults to acmgw.<system id>'),
+        sessionTimeout: duration(
+          'how long the group waits for a silent member: after a crash, a restarted gateway (or another replica) takes over its partitions after this; shorter fails over sooner, but a pause longer than this (GC, a frozen host) causes a rebalance'
+        )
+          .refine(
+            (v) => {
+              const ms = parseDuration(v) ?? 0
+              return ms >= 6_000 && ms <= 300_000
+            },
+            { message: 'must be between 6s (the broker’s group.min.session.timeout.ms) and 5m' }
+          )
+          .default('30s')
       })
       .strict()
       .describe('the Kafka cluster(s) and this gateway’s mutual-TLS identity'),

@@ -287,6 +287,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
       topics: subscribed,
       // Partitions in parallel: their answers share producer requests and audit fsyncs (src/kafka/records.ts).
       concurrency: 4,
+      sessionTimeoutMs: parseDuration(config.kafka.sessionTimeout),
       handle: async (batch) => {
         const done = await engine.handleBatch(batch.records, batch)
         // Offsets are committed only once the batch's audit entries are on disk.
@@ -306,6 +307,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
     if (local !== undefined) {
       const localConsumer = await startBatchConsumer(kafka, {
         groupId: `${gatewayGroup(self)}.local`,
+        sessionTimeoutMs: parseDuration(config.kafka.sessionTimeout),
         topics: [local.topic],
         handle: async (batch) => {
           let done: string | undefined

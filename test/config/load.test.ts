@@ -31,6 +31,7 @@ describe('gateway configuration', () => {
     assert.equal(config.partners[0]?.signingCertificates[0], join(dir, 'pki/be.sign.crt'))
     assert.deepEqual(config.adapter, { type: 'directory', path: join(dir, 'directory') })
     assert.equal(config.audit.file, join(dir, 'gateway.audit.jsonl'))
+    assert.equal(config.kafka.sessionTimeout, '30s')
     assert.ok(Object.isFrozen(config))
   })
 
@@ -102,6 +103,18 @@ describe('gateway configuration', () => {
       loadConfig(join(dir, 'none.yaml')),
       (e: unknown) => GatewayError.is(e) && e.code === 'ACMGW_FILE_UNREADABLE'
     )
+  })
+
+  test('kafka.sessionTimeout stays within what the broker accepts', () => {
+    const withTimeout = (sessionTimeout: string) => ({ ...minimal, kafka: { ...minimal.kafka, sessionTimeout } })
+    assert.equal(validateConfig(withTimeout('10s'), 'gateway.yaml').kafka.sessionTimeout, '10s')
+    for (const [value, message] of [
+      ['5s', /kafka\.sessionTimeout: must be between 6s .* and 5m/],
+      ['10m', /kafka\.sessionTimeout: must be between 6s .* and 5m/],
+      ['soon', /kafka\.sessionTimeout: must be a duration/]
+    ] as const) {
+      assert.throws(() => validateConfig(withTimeout(value), 'gateway.yaml'), message)
+    }
   })
 
   test('durations', () => {

@@ -13,7 +13,8 @@
  *
  * Environment: FAULTS_REQUESTS (default 20000), FAULTS_GROUPS (default 250), FAULTS_WINDOW (requests sent but
  * not yet answered, default 400), FAULTS_FREEZE_MS (default 20000), FAULTS_DOWN_MS (how long a killed leader
- * stays down, default 10000).
+ * stays down, default 10000), FAULTS_SESSION_TIMEOUT (the gateways' kafka.sessionTimeout, default 10s: how soon
+ * a restarted B gets its partitions back from the member it replaced).
  */
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
@@ -35,6 +36,7 @@ const groups = Math.min(Number(process.env.FAULTS_GROUPS ?? 250), requests)
 const window = Number(process.env.FAULTS_WINDOW ?? 400)
 const freezeMs = Number(process.env.FAULTS_FREEZE_MS ?? 20_000)
 const downMs = Number(process.env.FAULTS_DOWN_MS ?? 10_000)
+const sessionTimeout = process.env.FAULTS_SESSION_TIMEOUT ?? '10s'
 
 interface Receiver {
   child: ChildProcess
@@ -93,7 +95,7 @@ test(`fault suite: ${requests} requests A→B under leader kills, gateway kills 
   // The driver and the checker read A's traces: keep every one of them (a gateway forgets finished traces
   // beyond limits.maxTraces, 10 000 by default; a 20 000-request run stalled at 10 000 answered without this).
   const pair = await whileMetadataSpreads(() =>
-    gatewayPair(t, { categories: ['groups'], gatewayLimits: { maxTraces: requests + window } })
+    gatewayPair(t, { categories: ['groups'], gatewayLimits: { maxTraces: requests + window }, sessionTimeout })
   )
   const inbound = topicName(pair.a, pair.b, 'groups')
   const admin = await connectedAdmin(t)
@@ -198,12 +200,16 @@ test(`fault suite: ${requests} requests A→B under leader kills, gateway kills 
     }
     b.child.kill('SIGKILL')
     await b.exited
+    const killedAt = Date.now()
     note(
       `gateway kill ${n}`,
       `SIGKILL B (pid ${b.child.pid}) ${busy ? 'mid-batch' : 'while idle'} at ${answeredCount} answered, ${acked.length - answeredCount} waiting`
     )
     b = await startReceiver(t, pair.configB, bLog)
-    note(`gateway restart ${n}`, `B running again (pid ${b.child.pid})`)
+    note(
+      `gateway restart ${n}`,
+      `B running again (pid ${b.child.pid}) after ${((Date.now() - killedAt) / 1000).toFixed(1)} s`
+    )
   }
   const freeze = async () => {
     const leader = await partitionLeader(admin, inbound, 1)

@@ -153,6 +153,8 @@ export interface GatewaySetup {
   status?: 'PROPOSED' | 'ACTIVE'
   /** The gateway's own `limits` (the agreement's are `limits` above). */
   gatewayLimits?: GatewayConfigInput['limits']
+  /** `kafka.sessionTimeout`, e.g. '10s'. */
+  sessionTimeout?: string
 }
 
 /** Writes `<workDir>/<self>.yaml` as a user would and returns its path. */
@@ -167,7 +169,8 @@ export async function writeGatewayConfig(systems: TestSystemSet, setup: GatewayS
         ca: p(pkiLayout.caCert),
         cert: p(pkiLayout.gatewayCert(setup.self)),
         key: p(pkiLayout.gatewayKey(setup.self))
-      }
+      },
+      ...(setup.sessionTimeout === undefined ? {} : { sessionTimeout: setup.sessionTimeout })
     },
     signing: {
       key: p(pkiLayout.gatewaySigningKey(setup.self)),
@@ -228,6 +231,7 @@ export async function gatewayPair(
     limits?: { maxMigratedUsers?: number }
     status?: 'PROPOSED' | 'ACTIVE'
     gatewayLimits?: GatewayConfigInput['limits']
+    sessionTimeout?: string
   }
 ) {
   const systems = await freshSystems(['a', 'b'])
@@ -240,7 +244,8 @@ export async function gatewayPair(
     categories: options.categories,
     limits: options.limits,
     status: options.status,
-    gatewayLimits: options.gatewayLimits
+    gatewayLimits: options.gatewayLimits,
+    sessionTimeout: options.sessionTimeout
   }
   const configA = await writeGatewayConfig(systems, { ...base, self: a, partner: b, policy: options.policy?.a })
   const configB = await writeGatewayConfig(systems, { ...base, self: b, partner: a, policy: options.policy?.b })
