@@ -15,6 +15,7 @@
  * Nothing decoded is looked at before step 5 has passed; steps 1–4 read only sizes, the topic, headers and the
  * 5- or 10-byte frame header, and they keep unsigned junk from costing a signature check.
  */
+import type { KeyObject } from 'node:crypto'
 import type avro from 'avsc'
 import { GatewayError } from '../errors.ts'
 import { assertSystemId } from '../identity/names.ts'
@@ -32,7 +33,8 @@ import {
   signatureHeader,
   signatureLength,
   signerHeader,
-  verifyRecordSignature
+  verifyRecordSignature,
+  verifyRecordSignatureAsync
 } from '../envelope/signing.ts'
 import {
   type AcmKind,
@@ -108,11 +110,33 @@ export interface CodecOptions {
   now?: () => number
 }
 
+/**
+ * Signature verdicts of a batch, computed ahead on the thread pool. A verdict is used by `decode` only for the
+ * same value buffer, topic, key, signature and pinned key object; anything else is verified again in line.
+ */
+export type SignatureVerdicts = WeakMap<Uint8Array, SignatureVerdict>
+
+interface SignatureVerdict {
+  publicKey: KeyObject
+  topic: string
+  key: Buffer
+  signature: Buffer
+  ok: boolean
+}
+
+export interface DecodeOptions {
+  now?: number
+  seen?: SeenCheck
+  signatures?: SignatureVerdicts
+}
+
 export interface AcmCodec {
   readonly mode: Wire['mode']
   readonly limits: Readonly<DecodeLimits>
   encode(message: AcmMessage, options?: { secrets?: SecuritySecrets }): ProducedRecord
-  decode(record: ConsumedRecord, options?: { now?: number; seen?: SeenCheck }): DecodedMessage
+  /** Verifies the signatures of records about to be decoded, in parallel off the event loop. Never throws. */
+  verifySignatures(records: readonly ConsumedRecord[]): Promise<SignatureVerdicts>
+  decode(record: ConsumedRecord, options?: DecodeOptions): DecodedMessage
 }
 
 interface RecordRuntime {
@@ -277,7 +301,47 @@ export function createCodec(options: CodecOptions): AcmCodec {
     return secrets
   }
 
-  function decode(record: ConsumedRecord, decodeOptions: { now?: number; seen?: SeenCheck } = {}): DecodedMessage {
+  async function verifySignatures(records: readonly ConsumedRecord[]): Promise<SignatureVerdicts> {
+    const verdicts: SignatureVerdicts = new WeakMap()
+    await Promise.all(
+      records.map(async (record) => {
+        let checked: ReturnType<typeof beforeSignature>
+        try {
+          checked = beforeSignature(record)
+        } catch {
+          return // refused before its signature: decode says why, and no signature check is spent on it
+        }
+        const { value, key, signature, pinned } = checked
+        const ok = await verifyRecordSignatureAsync(pinned.publicKey, record.topic, key, value, signature)
+        verdicts.set(value, { publicKey: pinned.publicKey, topic: record.topic, key, signature, ok })
+      })
+    )
+    return verdicts
+  }
+
+  function signatureVerifies(
+    verdicts: SignatureVerdicts | undefined,
+    publicKey: KeyObject,
+    topic: string,
+    key: Buffer,
+    value: Buffer,
+    signature: Buffer
+  ): boolean {
+    const ahead = verdicts?.get(value)
+    if (
+      ahead !== undefined &&
+      ahead.publicKey === publicKey &&
+      ahead.topic === topic &&
+      ahead.key.equals(key) &&
+      ahead.signature.equals(signature)
+    ) {
+      return ahead.ok
+    }
+    return verifyRecordSignature(publicKey, topic, key, value, signature)
+  }
+
+  /** Steps 1–4: what decode checks before it spends a signature check (also before one is spent ahead). */
+  function beforeSignature(record: ConsumedRecord) {
     const value = record.value
     // 1. sizes, before anything else
     if (value === null || value.length === 0) {
@@ -344,10 +408,15 @@ export function createCodec(options: CodecOptions): AcmCodec {
         { path: signerHeader }
       )
     }
+    return { value, key, topic, writer, signature, keyId, pinned }
+  }
+
+  function decode(record: ConsumedRecord, decodeOptions: DecodeOptions = {}): DecodedMessage {
+    const { value, key, topic, writer, signature, keyId, pinned } = beforeSignature(record)
     // 5. signature over the raw bytes
     if (
       signature.length !== signatureLength ||
-      !verifyRecordSignature(pinned.publicKey, record.topic, key, value, signature)
+      !signatureVerifies(decodeOptions.signatures, pinned.publicKey, record.topic, key, value, signature)
     ) {
       throw new GatewayError(
         'ACMGW_SIGNATURE_INVALID',
@@ -403,5 +472,5 @@ export function createCodec(options: CodecOptions): AcmCodec {
     return decoded
   }
 
-  return { mode: wire.mode, limits, encode, decode }
+  return { mode: wire.mode, limits, encode, verifySignatures, decode }
 }

@@ -408,6 +408,52 @@ describe('negative table: every hostile or wrong record is refused with its code
     })
   }
 
+  test('with the signatures verified ahead on the thread pool, every case is refused the same', async () => {
+    const records = cases.map((c) => c.record())
+    const verdicts = await bravo.verifySignatures(records)
+    cases.forEach((c, i) => {
+      const record = records[i] as ConsumedRecord
+      assert.throws(
+        () =>
+          (c.receiver ?? bravo).decode(record, {
+            now,
+            signatures: verdicts,
+            seen: c.seen === true ? () => true : undefined
+          }),
+        rejects(c.code, c.path),
+        c.name
+      )
+    })
+    const valid = good()
+    assert.equal(
+      bravo.decode(valid, { now, signatures: await bravo.verifySignatures([valid]) }).signer.keyId,
+      alphaSigner.keyId
+    )
+    // Steps 1–4 come first ahead too: unsigned junk, a foreign topic or an unknown signer costs no signature check.
+    const junk = [
+      { ...good(), topic: 'acm.alpha.charlie.groups' },
+      resign(good(), pki.gateways.charlie.signer),
+      { ...good(), headers: {} }
+    ]
+    const junkVerdicts = await bravo.verifySignatures([...junk, valid])
+    assert.deepEqual(
+      [...junk, valid].map((r) => junkVerdicts.has(r.value as Buffer)),
+      [false, false, false, true]
+    )
+  })
+
+  test('a verdict from ahead holds only for the record it was computed for', async () => {
+    const valid = good()
+    const verdicts = await bravo.verifySignatures([valid])
+    // The same value buffer under charlie's signature (a forger reusing a verified value): verified again, refused.
+    const forged = { ...resign(valid, charlieSigner), value: valid.value }
+    forged.headers = { ...forged.headers, [signerHeader]: Buffer.from(alphaSigner.keyId) }
+    assert.throws(() => bravo.decode(forged, { now, signatures: verdicts }), rejects('ACMGW_SIGNATURE_INVALID'))
+    // The same value under another record key: the cached "valid" is not used.
+    const moved = { ...valid, key: Buffer.from('group:other') }
+    assert.throws(() => bravo.decode(moved, { now, signatures: verdicts }), rejects('ACMGW_SIGNATURE_INVALID'))
+  })
+
   test('the seen check gets what replay detection needs: source and messageId', () => {
     const m = message('GROUP_MEMBERSHIP_UPDATE')
     const calls: [string, string][] = []
