@@ -68,7 +68,16 @@ export function auditRecordsOf(event: EngineEvent): AuditRecord[] {
     case 'rejected':
       return [{ type: 'rejection', ...about, reasonCode: event.reasonCode, decidedBy, rule }]
     case 'duplicate':
-      return [{ type: 'rejection', ...about, reasonCode: replayedReason, decidedBy: automatic }]
+      // The outcome is what the message's first handling decided, where the gateway still has its trace.
+      return [
+        {
+          type: 'rejection',
+          ...about,
+          reasonCode: replayedReason,
+          decidedBy: automatic,
+          ...(event.outcome === undefined ? {} : { outcome: event.outcome })
+        }
+      ]
     case 'dead-lettered':
       return [{ type: 'dead-letter', ...about, reasonCode: event.reasonCode }]
     case 'status-changed':

@@ -601,6 +601,7 @@ export function createEngine(deps: EngineDeps): Engine {
     }
     let decoded: DecodedMessage
     let checked: string | undefined
+    let asked: { source: string; id: string } | undefined
     try {
       decoded = codec.decode(
         { topic: record.topic, key: record.key, value: record.value, headers: record.headers },
@@ -608,6 +609,7 @@ export function createEngine(deps: EngineDeps): Engine {
           now: now(),
           signatures,
           seen: (source, id) => {
+            asked = { source, id }
             checked = inboxKey(source, id)
             return state.inbox.has(checked)
           }
@@ -622,12 +624,16 @@ export function createEngine(deps: EngineDeps): Engine {
       }
       if (GatewayError.is(error) && error.code === 'ACMGW_ENVELOPE_REPLAYED') {
         log.info({ topic: record.topic, offset: record.offset }, 'duplicate delivery ignored')
+        // Named, with what its first handling decided: after a crash between that handling's publish and its audit
+        // fsync, this is the audit's only entry for the message.
+        const first = asked === undefined ? undefined : state.traces.get(asked.id)
         report(stage, {
           type: 'duplicate',
           direction: 'inbound',
-          partner: parseTopic(record.topic)?.from ?? null,
-          kind: null,
-          messageId: null
+          partner: asked?.source ?? parseTopic(record.topic)?.from ?? null,
+          kind: first?.kind ?? null,
+          messageId: asked?.id ?? null,
+          ...(first?.outcome == null ? {} : { outcome: first.outcome })
         })
         return
       }

@@ -175,6 +175,19 @@ describe('engine events → audit entries', () => {
       ]
     },
     {
+      name: 'a redelivered message id, named with the outcome of its first handling',
+      event: { type: 'duplicate', direction: 'inbound', ...about, outcome: 'ACCEPTED' },
+      records: [
+        {
+          type: 'rejection',
+          ...about,
+          reasonCode: 'ACMGW_ENVELOPE_REPLAYED',
+          decidedBy: 'automatic',
+          outcome: 'ACCEPTED'
+        }
+      ]
+    },
+    {
       name: 'a dead letter',
       event: { type: 'dead-lettered', direction: 'inbound', ...about, reasonCode: 'ACMGW_SIGNATURE_INVALID' },
       records: [{ type: 'dead-letter', ...about, reasonCode: 'ACMGW_SIGNATURE_INVALID' }]

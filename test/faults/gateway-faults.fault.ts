@@ -6,10 +6,11 @@
  *
  * The checker, in the spirit of Jepsen's Kafka checker, reads A's send log and traces and B's directory (the
  * applied ledger per idempotency key and each group's member list) and fails on any lost, doubled, phantom or
- * reordered effect. A send that throws is retried by the driver with the same request, which the gateway
- * sends under a new message id: a new request, counted as such. A thrown send may still have reached the log
- * (an indeterminate write, Jepsen's :info); if B applied it, it is counted and shown, and it can only ever
- * add the very member its retry adds, in the same place.
+ * reordered effect, or if B's audit log no longer verifies as one hash chain or fails to name a request B
+ * applied. A send that throws is retried by the driver with the same request, which the gateway sends under a
+ * new message id: a new request, counted as such. A thrown send may still have reached the log (an indeterminate
+ * write, Jepsen's :info); if B applied it, it is counted and shown, and it can only ever add the very member its
+ * retry adds, in the same place.
  *
  * Environment: FAULTS_REQUESTS (default 20000), FAULTS_GROUPS (default 250), FAULTS_WINDOW (requests sent but
  * not yet answered, default 400), FAULTS_FREEZE_MS (default 20000), FAULTS_DOWN_MS (how long a killed leader
@@ -22,6 +23,7 @@ import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test, type TestContext } from 'node:test'
 import { readDirectory } from '../../src/adapters/directory.ts'
+import { readAuditFile, verifyAuditFile } from '../../src/audit/file.ts'
 import { topicName } from '../../src/codec/catalogue.ts'
 import { loadConfig } from '../../src/config/load.ts'
 import { killNode, pauseNode, resumeNode, startNode, waitForBrokers } from '../../src/devstack/cluster.ts'
@@ -325,6 +327,17 @@ test(`fault suite: ${requests} requests A→B under leader kills, gateway kills 
       if ((appliedOrder[i]?.at ?? 0) < (appliedOrder[i - 1]?.at ?? 0)) outOfOrder++
     }
   }
+  // B's audit log still chains end to end after five SIGKILLs while it was appending (B has stopped; A, still
+  // running, may be mid-append).
+  const audit = await verifyAuditFile(config.audit.file ?? '')
+  // And it names every request B applied: by its decision, or (where a SIGKILL fell between the batch's publish
+  // and its audit fsync) by the redelivery entry that carries the first handling's outcome.
+  const auditedIds = new Set(
+    (audit.ok ? await readAuditFile(audit.file) : [])
+      .filter((e) => e.type === 'decision' || (e.type === 'rejection' && e.outcome !== undefined))
+      .map((e) => e.messageId)
+  )
+  const unaudited = log.filter((r) => r.ackedId !== undefined && !auditedIds.has(r.ackedId)).length
   const failedSends = log.reduce((n, r) => n + r.thrown.length, 0)
   const counts = {
     requests,
@@ -343,6 +356,8 @@ test(`fault suite: ${requests} requests A→B under leader kills, gateway kills 
     phantom,
     outOfOrder,
     groupMismatches,
+    auditEntriesB: audit.ok ? audit.count : `broken at line ${audit.line}: ${audit.message}`,
+    unaudited,
     faults: faults.filter((f) => !/restart|thaw|final/.test(f.what)).length,
     sendPhaseSeconds: Math.round(sendSeconds),
     wallSeconds: Math.round(wallSeconds),
@@ -368,4 +383,6 @@ test(`fault suite: ${requests} requests A→B under leader kills, gateway kills 
   assert.equal(phantom, 0, 'nothing applied that was never sent')
   assert.equal(outOfOrder, 0, 'per group, applied in send order')
   assert.equal(groupMismatches, 0, 'each group holds exactly its members, in send order, once each')
+  assert.ok(audit.ok, `B's audit log ${audit.file} verifies`)
+  assert.equal(unaudited, 0, "every applied request is named in B's audit log")
 })

@@ -165,7 +165,14 @@ describe('engine units of work', () => {
     // A further redelivery after success is a quiet duplicate: nothing new is published or applied.
     await bravo.engine.handleBatch(requests)
     assert.equal(bravo.published.length, 1)
-    assert.equal(bravo.events.filter((e) => e.type === 'duplicate').length, 3)
+    const duplicates = bravo.events.filter((e) => e.type === 'duplicate')
+    assert.equal(duplicates.length, 3)
+    // Each named, with its first handling's outcome: the audit keeps them even if the first entries were lost.
+    const appliedIds = bravo.events.filter((e) => e.type === 'applied').map((e) => e.messageId)
+    assert.deepEqual(
+      duplicates.map((e) => [e.messageId, e.outcome]),
+      appliedIds.map((id) => [id, 'ACCEPTED'])
+    )
   })
 
   test('sweep forgets inbox entries once their messages expired, and old or excess finished traces', async () => {
