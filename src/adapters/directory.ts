@@ -125,9 +125,10 @@ export async function createDirectoryAdapter(options: {
   async function compact(): Promise<void> {
     await journal?.close()
     journal = undefined
-    doc = { ...pruneApplied(doc, now(), keepAppliedMs), generation: (doc.generation ?? 0) + 1 }
+    const generation = (doc.generation ?? 0) + 1
+    doc = { ...pruneApplied(doc, now(), keepAppliedMs), generation }
     await writeAtomically(folder, snapshotName, JSON.stringify(doc, null, 2))
-    const header: JournalHeader = { generation: doc.generation ?? 0 }
+    const header: JournalHeader = { generation }
     await writeAtomically(folder, journalName, `${JSON.stringify(header)}\n`)
     journal = await open(join(folder, journalName), 'a', 0o600)
     journalLines = 0
@@ -136,8 +137,6 @@ export async function createDirectoryAdapter(options: {
 
   /** Memory as the disk acknowledged it, then compacted. */
   async function recover(): Promise<void> {
-    await journal?.close()
-    journal = undefined
     doc = await readDirectory(folder)
     await compact()
   }

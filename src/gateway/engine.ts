@@ -600,7 +600,6 @@ export function createEngine(deps: EngineDeps): Engine {
       return
     }
     let decoded: DecodedMessage
-    let checked: string | undefined
     let asked: { source: string; id: string } | undefined
     try {
       decoded = codec.decode(
@@ -610,13 +609,12 @@ export function createEngine(deps: EngineDeps): Engine {
           signatures,
           seen: (source, id) => {
             asked = { source, id }
-            checked = inboxKey(source, id)
-            return state.inbox.has(checked)
+            return state.inbox.has(inboxKey(source, id))
           }
         }
       )
     } catch (error) {
-      const earlier = checked === undefined ? undefined : state.inbox.get(checked)
+      const earlier = asked === undefined ? undefined : state.inbox.get(inboxKey(asked.source, asked.id))
       const redelivery = earlier?.record === undefined || earlier.record === recordPlace(record)
       if (GatewayError.is(error) && error.code === 'ACMGW_ENVELOPE_REPLAYED' && !redelivery) {
         deadLetter(stage, record, error.code, `${error.message}, first at ${earlier?.record ?? '?'}`)

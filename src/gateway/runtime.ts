@@ -282,12 +282,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
 
     let consumerError: string | undefined
     const subscribed = inboundTopics(self, state.agreements.values())
+    const sessionTimeoutMs = parseDuration(config.kafka.sessionTimeout)
     const consumer: BatchConsumer = await startBatchConsumer(kafka, {
       groupId: gatewayGroup(self),
       topics: subscribed,
       // Partitions in parallel: their answers share producer requests and audit fsyncs (src/kafka/records.ts).
       concurrency: 4,
-      sessionTimeoutMs: parseDuration(config.kafka.sessionTimeout),
+      sessionTimeoutMs,
       handle: async (batch) => {
         const done = await engine.handleBatch(batch.records, batch)
         // Offsets are committed only once the batch's audit entries are on disk.
@@ -307,7 +308,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayRuntimeDe
     if (local !== undefined) {
       const localConsumer = await startBatchConsumer(kafka, {
         groupId: `${gatewayGroup(self)}.local`,
-        sessionTimeoutMs: parseDuration(config.kafka.sessionTimeout),
+        sessionTimeoutMs,
         topics: [local.topic],
         handle: async (batch) => {
           let done: string | undefined
